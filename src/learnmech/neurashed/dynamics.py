@@ -43,8 +43,8 @@ def record_schedule(steps: int, records: int) -> np.ndarray:
     """Sorted unique steps at which observables are recorded: 0, log-spaced points, ``steps``."""
     if steps == 0:
         return np.zeros(1, dtype=np.int64)
-    points = np.unique(np.round(np.geomspace(1, steps, max(records - 1, 1))).astype(np.int64))
-    return np.concatenate([[0], points])
+    points = np.round(np.geomspace(1, steps, max(records - 1, 1))).astype(np.int64)
+    return np.unique(np.concatenate([[0], points, [steps]]))
 
 
 def draw_batches(rng: np.random.Generator, n_examples: int, steps: int, batch: int) -> np.ndarray:
@@ -106,15 +106,14 @@ def simulate(
     spec: TrainSpec,
     rngs: Sequence[np.random.Generator],
     *,
-    observe: Callable[[int, np.ndarray], None] | None = None,
+    observe: Callable[[Simulation], None] | None = None,
     schedule: np.ndarray | None = None,
     progress: bool = False,
 ) -> Simulation:
     """Train one world per seed for ``spec.steps`` steps with the fast core.
 
-    ``observe(step, amplitudes)`` is called at every step of ``schedule`` (default:
-    :func:`record_schedule`), amplitudes of shape (S, n_features). ``rngs[s]`` draws world s's
-    mini-batches.
+    ``observe(simulation)`` is called at every step of ``schedule`` (default:
+    :func:`record_schedule`). ``rngs[s]`` draws world s's mini-batches.
     """
     sim = start(worlds, spec)
     schedule = record_schedule(spec.steps, spec.records) if schedule is None else schedule
@@ -127,7 +126,7 @@ def simulate(
             if bar is not None:
                 bar.update(n)
         if observe is not None:
-            observe(sim.step, sim.amplitudes)
+            observe(sim)
     if bar is not None:
         bar.close()
     return sim

@@ -135,6 +135,7 @@ def world_from_arrays(
     test_labels: np.ndarray | None = None,
     kinds: np.ndarray | None = None,
     taxonomy: Taxonomy | None = None,
+    edges: np.ndarray | None = None,
 ) -> World:
     """A world from the user's own data, e.g. binarised activations of a real network.
 
@@ -146,6 +147,8 @@ def world_from_arrays(
     test_features, test_labels : optional held-out examples (default: the training examples)
     kinds : optional owner-kind codes of shape (n_features,) (default: -1, unlabelled)
     taxonomy : optional tree over the K classes (default: flat, every class under the root)
+    edges : optional composition edges of shape (n_edges, 2), (parent, child), the child one
+        level below its parent (used by the flow readout and the figures)
     """
     features = np.asarray(features)
     levels = np.asarray(levels, dtype=np.int64)
@@ -164,14 +167,14 @@ def world_from_arrays(
     if test_features is None:
         test_features, test_labels = features, labels
     kind = np.full(len(levels), UNLABELLED) if kinds is None else np.asarray(kinds, np.int64)
-    empty = np.zeros(len(levels) + 1, dtype=np.int64)
+    child_ptr, child_idx = _edges_to_csr(np.zeros((0, 2)) if edges is None else edges, levels)
     return World(
         taxonomy,
         levels,
         np.full(len(levels), -1, dtype=np.int64),
         kind,
-        empty,
-        np.zeros(0, dtype=np.int64),
+        child_ptr,
+        child_idx,
         _examples_from_dense(features, labels),
         _examples_from_dense(np.asarray(test_features), np.asarray(test_labels, np.int64)),
     )
@@ -279,8 +282,9 @@ class _ExampleSampler:
         """Downward closure: add children of present features, top level first."""
         present = np.zeros(len(self.level), dtype=bool)
         present[row] = True
-        for f in np.flatnonzero(present)[::-1]:
-            present[self.child_idx[self.child_ptr[f] : self.child_ptr[f + 1]]] = True
+        for level in range(self.spec.levels, 1, -1):
+            for f in np.flatnonzero(present & (self.level == level)):
+                present[self.child_idx[self.child_ptr[f] : self.child_ptr[f + 1]]] = True
         return np.flatnonzero(present)
 
 
@@ -289,6 +293,15 @@ def _flip_labels(labels, n_classes, rate, rng):
     flip = rng.random(len(labels)) < rate
     shift = rng.integers(1, n_classes, size=len(labels))
     return np.where(flip, (labels + shift) % n_classes, labels).astype(np.int64)
+
+
+def _edges_to_csr(edges, levels) -> tuple[np.ndarray, np.ndarray]:
+    edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+    if len(edges) and not np.all(levels[edges[:, 0]] == levels[edges[:, 1]] + 1):
+        raise ValueError("edges: each child must sit exactly one level below its parent")
+    edges = edges[np.lexsort((edges[:, 1], edges[:, 0]))]
+    counts = np.bincount(edges[:, 0], minlength=len(levels))
+    return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), edges[:, 1].copy()
 
 
 def _examples_from_dense(features: np.ndarray, labels: np.ndarray) -> Examples:

@@ -1,0 +1,97 @@
+"""Shared pieces of the neurashed experiments: the config, seeding and multi-seed runs.
+
+Seeding: ``numpy.random.SeedSequence(config.seed)`` spawns one child per replicate; each child
+spawns (world seed, training seed). Replicate r therefore draws the same world and the same
+mini-batches whatever else the experiment runs, and one ``--seed`` drives everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pydantic import Field
+
+from learnmech.experiments.config import ExperimentConfig
+from learnmech.neurashed.spec import TrainSpec, WorldSpec
+
+
+class NeurashedConfig(ExperimentConfig):
+    """world.*, train.* (see ``learnmech.neurashed.spec``) and the number of replicates."""
+
+    world: WorldSpec = Field(default_factory=WorldSpec, description="the task generator")
+    train: TrainSpec = Field(default_factory=TrainSpec, description="the update rule")
+    seeds: int = Field(5, ge=1, le=1000, description="replicates (world and batches redrawn)")
+
+
+def replicate_seeds(seed: int, replicates: int):
+    """[(world_seed_sequence, numpy Generator for batches)] for each replicate."""
+    import numpy as np
+
+    children = np.random.SeedSequence(seed).spawn(replicates)
+    pairs = [child.spawn(2) for child in children]
+    return [(world_ss, np.random.default_rng(train_ss)) for world_ss, train_ss in pairs]
+
+
+def run_replicates(
+    config: NeurashedConfig,
+    *,
+    world: WorldSpec | None = None,
+    train: TrainSpec | None = None,
+    extra: Callable | None = None,
+    progress: bool = True,
+):
+    """Train ``config.seeds`` replicates; returns (recorder, simulation).
+
+    ``world``/``train`` override the config's sections (for sweeps); ``extra`` adds rows at
+    every record (see :class:`learnmech.neurashed.observables.Recorder`).
+    """
+    from learnmech.neurashed.dynamics import simulate
+    from learnmech.neurashed.observables import Recorder
+    from learnmech.neurashed.world import make_world
+
+    world = world or config.world
+    train = train or config.train
+    seeds = replicate_seeds(config.seed, config.seeds)
+    worlds = [make_world(world, seed=world_ss) for world_ss, _ in seeds]
+    recorder = Recorder(extra)
+    sim = simulate(worlds, train, [rng for _, rng in seeds], observe=recorder, progress=progress)
+    return recorder, sim
+
+
+def tag(rows: list[dict], **columns) -> list[dict]:
+    """The rows with extra group columns (e.g. the sweep variable) added."""
+    return [{**columns, **row} for row in rows]
+
+
+def final_mean(recorder, metric: str, **groups) -> float:
+    """Mean over replicates of a metric's last recorded value."""
+    _, values = recorder.series(metric, **groups)
+    return float(values[:, -1].mean())
+
+
+def crossing_time(steps, values, level: float) -> float | None:
+    """Step at which the replicate mean first falls below ``level``, log-interpolated.
+
+    ``steps`` of shape (T,), ``values`` of shape (S, T). None if it never falls below, or is
+    below from the first record on.
+    """
+    import numpy as np
+
+    mean = values.mean(axis=0)
+    below = np.flatnonzero(mean < level)
+    if not len(below) or below[0] == 0:
+        return None
+    i = below[0]
+    t0, t1 = np.log(max(steps[i - 1], 1)), np.log(max(steps[i], 1))
+    frac = (mean[i - 1] - level) / (mean[i - 1] - mean[i])
+    return float(np.exp(t0 + frac * (t1 - t0)))
+
+
+def log_slope(xs, ys) -> float | None:
+    """Least-squares slope of log y against log x over the pairs whose y is known."""
+    import numpy as np
+
+    pairs = [(x, y) for x, y in zip(xs, ys, strict=True) if y]
+    if len(pairs) < 2:
+        return None
+    return float(np.polyfit(np.log([p[0] for p in pairs]), np.log([p[1] for p in pairs]), 1)[0])

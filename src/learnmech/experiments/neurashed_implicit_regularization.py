@@ -1,0 +1,238 @@
+"""neurashed.implicit-regularization: compression of nuisance volume across pool sizes and γ.
+
+Sweeps the nuisance pool P (the over-parameterisation knob) with compression (γ from the
+config) and without (γ = 0), and checks the compression threshold of the model's own theory:
+a nuisance feature seen in one training example x only has expected log-growth per step
+
+    E[Δ log λ_f] = η (1 − p_y(x)) / (nK) + log(1 − ηγ),
+
+negative once p_y(x) > 1 − nKγ (for b = 1; the mean-over-batch gradient makes it b-free).
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from learnmech.experiments.neurashed_common import NeurashedConfig, final_mean, run_replicates, tag
+from learnmech.experiments.registry import Experiment, register
+from learnmech.experiments.result import Result
+
+
+class Config(NeurashedConfig):
+    pools: tuple[int, ...] = Field(
+        (100, 300, 1000, 2000, 10000),
+        description="nuisance pool sizes P swept (each in [0, 10^6]); world.pool is the headline",
+    )
+
+
+def run(config: Config) -> Result:
+    import numpy as np
+
+    from learnmech.progress import bar
+
+    rows, finals = [], {}
+    pools = sorted(set(config.pools) | {_headline_pool(config)})
+    headline = None
+    for pool, gamma in bar([(p, g) for p in pools for g in (config.train.gamma, 0.0)],
+                           desc="implicit-regularization sweep"):
+        world = config.world.model_copy(update={"pool": pool})
+        train = config.train.model_copy(update={"gamma": gamma})
+        recorder, sim = run_replicates(config, world=world, train=train, progress=False)
+        rows += tag(recorder.rows, pool=pool, gamma=gamma)
+        finals[pool, gamma] = {m: final_mean(recorder, m) for m in
+                               ("nuisance_share", "train_acc", "test_acc", "flipped_fit")}
+        finals[pool, gamma]["effective_features"] = final_mean(
+            recorder, "effective_features", level=0)
+        if pool == _headline_pool(config) and gamma == config.train.gamma:
+            headline = (recorder, sim)
+    recorder, sim = headline
+    semantic = int(sim.worlds[0].semantic.sum())
+    threshold = _threshold_check(recorder, sim, config)
+    summary = _summary(config, finals, semantic, threshold)
+    figures = _figures(config, rows, finals, pools, recorder, sim, threshold)
+    return Result(summary=summary, metrics=rows + threshold["rows"], figures=figures,
+                  notes=_notes(summary, config, np))
+
+
+def _headline_pool(config: Config) -> int:
+    pool = config.world.pool
+    return pool if isinstance(pool, int) else int(max(pool))
+
+
+def _threshold_check(recorder, sim, config: Config) -> dict:
+    """Measured log-growth per step of single-example nuisance features against p_y(x).
+
+    For each training example x and each interval between records, the mean over x's private
+    nuisance features of Δ log λ / Δt is set against the prediction at the interval's mean p_y.
+    """
+    import numpy as np
+
+    from learnmech.neurashed.world import NUISANCE
+
+    eta, gamma = config.train.eta, config.train.gamma
+    world, readout = sim.worlds[0], sim.readouts[0]
+    n = world.train.n  # n·K of the spec: every training example
+    features = world.train.to_sparse(world.n_features)
+    counts = np.asarray(features.sum(axis=0)).ravel()
+    private = (world.kind == NUISANCE) & (counts == 1)
+    owner = np.asarray(features[:, private].argmax(axis=0)).ravel()  # the example holding it
+    steps = sorted(recorder.snapshots)
+    p_y, log_lam = [], []
+    for step in steps:
+        lam = recorder.snapshots[step][0]
+        logp = readout.log_probs(features, lam)[np.arange(n), world.train.labels]
+        p_y.append(np.exp(logp))
+        sums = np.bincount(owner, weights=np.log(lam[private]), minlength=n)
+        log_lam.append(sums / np.maximum(np.bincount(owner, minlength=n), 1))
+    p_y, log_lam = np.array(p_y), np.array(log_lam)  # (T, n)
+    late = [i for i in range(1, len(steps)) if steps[i] - steps[i - 1] >= 10 * n]
+    rows, measured, predicted, p_mid = [], [], [], []
+    for i in late:
+        dt = steps[i] - steps[i - 1]
+        mid = 0.5 * (p_y[i] + p_y[i - 1])
+        rate = (log_lam[i] - log_lam[i - 1]) / dt
+        pred = eta * (1 - mid) / n + np.log1p(-eta * gamma)  # n = n_per_class · K examples
+        measured += list(rate)
+        predicted += list(pred)
+        p_mid += list(mid)
+    measured, predicted, p_mid = map(np.asarray, (measured, predicted, p_mid))
+    clear = np.abs(predicted) > 0.25 * eta * gamma  # leave out the undecided band
+    agreement = float(np.mean(np.sign(measured[clear]) == np.sign(predicted[clear])))
+    rows = [{"metric": "threshold_measured_rate", "value": float(m), "p_y": float(p)}
+            for m, p in zip(measured, p_mid, strict=True)]
+    return {"p_star": 1 - n * gamma, "measured": measured, "predicted": predicted,
+            "p_mid": p_mid, "agreement": agreement, "rows": rows}
+
+
+def _summary(config: Config, finals: dict, semantic: int, threshold: dict) -> dict:
+    pool, gamma = _headline_pool(config), config.train.gamma
+    on, off = finals[pool, gamma], finals[pool, 0.0]
+    compressed = [finals[p, gamma] for p, g in finals if g == gamma]
+    gaps = [finals[p, 0.0]["nuisance_share"] - finals[p, gamma]["nuisance_share"]
+            for p, g in finals if g == gamma]
+    holds = {
+        "nuisance_share": all(f["nuisance_share"] < 0.1 for f in compressed),
+        # compression reaches the semantic scale: the spec's "within 2x", read as an upper bound
+        # (its own prototype ended at 20 effective features for 44 semantic ones)
+        "effective_features": all(f["effective_features"] <= 2 * semantic for f in compressed),
+        "generalisation_gap": all(f["test_acc"] >= f["train_acc"] - 0.05 for f in compressed),
+        "no_compression_keeps_nuisance": off["nuisance_share"] >= on["nuisance_share"] + 0.2,
+        "compression_threshold": threshold["agreement"] >= 0.9,
+    }
+    summary = {
+        "nuisance_share_final": on["nuisance_share"],
+        "effective_features_final": on["effective_features"],
+        "semantic_features": semantic,
+        "train_acc_final": on["train_acc"],
+        "test_acc_final": on["test_acc"],
+        "nuisance_share_final_no_compression": off["nuisance_share"],
+        "test_acc_final_no_compression": off["test_acc"],
+        "train_acc_final_no_compression": off["train_acc"],
+        "no_compression_gap_min_over_pools": min(gaps),
+        "effective_over_semantic": on["effective_features"] / semantic,
+        "compression_threshold_p_star": threshold["p_star"],
+        "compression_threshold_sign_agreement": threshold["agreement"],
+    }
+    for (p, g), found in sorted(finals.items()):
+        tail = f"P{p}" + ("" if g == gamma else "_no_compression")
+        summary.update({f"{m}_final_{tail}": found[m]
+                        for m in ("nuisance_share", "train_acc", "test_acc")})
+    summary.update({f"{k}_verdict": "holds" if v else "fails" for k, v in holds.items()})
+    return summary
+
+
+def _figures(config, rows, finals, pools, recorder, sim, threshold) -> dict:
+    import numpy as np
+
+    from learnmech.neurashed.observables import series
+    from learnmech.neurashed.world import KIND_NAMES
+    from learnmech.report import figures as fig
+
+    gamma = config.train.gamma
+    pool = _headline_pool(config)
+    world = sim.worlds[0]
+    out = {}
+    steps = sorted(recorder.snapshots)
+    out["graph_before_after"] = fig.layered_graph(
+        world.level, recorder.snapshots[steps[0]][0], recorder.snapshots[steps[-1]][0],
+        np.array(KIND_NAMES)[world.kind], world.edges(),
+        owner_labels=np.array([world.taxonomy.names[o] if o >= 0 else "" for o in world.owner]),
+        title=f"neurashed volumes before / after training (P = {pool}, seed 0)")
+    curves = {}
+    for metric, label in (("nuisance_share", "nuisance share of volume"),
+                          ("test_acc", "test accuracy")):
+        ys, labels = [], []
+        for g in (gamma, 0.0):
+            chosen = [r for r in rows if r["pool"] == pool and r["gamma"] == g]
+            x, v = series(chosen, metric)
+            ys.append(v)
+            labels.append(f"γ = {g:g}")
+        curves[metric] = fig.curves_with_bands(x + 1, ys, labels=labels, xlabel="step + 1",
+                                               ylabel=label, title=f"P = {pool}")
+    out["nuisance_share_over_training"] = curves["nuisance_share"]
+    out["test_accuracy_over_training"] = curves["test_acc"]
+    x, eff = series([r for r in rows if r["pool"] == pool and r["gamma"] == gamma],
+                    "effective_features", level=0)
+    out["effective_features_over_training"] = fig.curves_with_bands(
+        x + 1, [eff], labels=[f"γ = {gamma:g}"], xlabel="step + 1",
+        ylabel="effective features (Σλ)²/Σλ²", logy=True,
+        hlines={"semantic features": int(world.semantic.sum())})
+    out["final_vs_pool"] = fig.sweep_plot(
+        pools, [[finals[p, g]["nuisance_share"] for p in pools] for g in (gamma, 0.0)],
+        labels=[f"γ = {gamma:g}", "γ = 0"], xlabel="nuisance pool P per level",
+        ylabel="final nuisance share", logx=True)
+    out["accuracy_vs_pool"] = fig.sweep_plot(
+        pools, [[finals[p, g][m] for p in pools] for g in (gamma, 0.0)
+                for m in ("train_acc", "test_acc")],
+        labels=[f"{m}, γ = {g:g}" for g in (gamma, 0.0) for m in ("train", "test")],
+        xlabel="nuisance pool P per level", ylabel="final accuracy", logx=True)
+    out["compression_threshold"] = _threshold_figure(threshold, config)
+    return out
+
+
+def _threshold_figure(threshold, config):
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    from learnmech.report.figures import apply_style
+
+    apply_style()
+    figure = Figure(figsize=(4.8, 3.4), layout="constrained")
+    ax = figure.add_subplot()
+    ax.scatter(threshold["p_mid"], threshold["measured"], s=6, alpha=0.35,
+               label="measured (per example, per interval)")
+    p = np.linspace(0, 1, 200)
+    eta, gamma = config.train.eta, config.train.gamma
+    n = config.world.examples_per_class * config.world.classes
+    ax.plot(p, eta * (1 - p) / n + np.log1p(-eta * gamma), color="k", lw=1.5,
+            label="predicted η(1−p)/(nK) + log(1−ηγ)")
+    ax.axhline(0, color="0.6", lw=0.8)
+    ax.axvline(threshold["p_star"], color="C3", ls="--", lw=1,
+               label=f"p* = 1 − nKγ = {threshold['p_star']:.2f}")
+    ax.set_xlabel("p_y(x) over the interval")
+    ax.set_ylabel("log-growth per step of x's private\nnuisance features")
+    ax.legend(fontsize=7, loc="upper right")
+    return figure
+
+
+def _notes(summary, config, np) -> str:
+    return (
+        "Nuisance (memorising) volume first grows while examples are being fit, then drains "
+        f"once p_y(x) exceeds 1 − nKγ = {summary['compression_threshold_p_star']:.2f}; the sign "
+        "of the measured log-growth of private nuisance features agrees with that prediction "
+        f"in {100 * summary['compression_threshold_sign_agreement']:.0f}% of the decided "
+        "(example, interval) pairs. Without compression (γ = 0) the nuisance share stays at "
+        f"{summary['nuisance_share_final_no_compression']:.2f}; test accuracy "
+        f"{summary['test_acc_final']:.3f} with compression vs "
+        f"{summary['test_acc_final_no_compression']:.3f} without."
+    )
+
+
+EXPERIMENT = register(Experiment(
+    id="neurashed.implicit-regularization",
+    description="neurashed: nuisance volume is compressed away across pool sizes P; γ = 0 control",
+    config_cls=Config,
+    run=run,
+    smoke={"pools": (50, 200), "world.pool": 200, "seeds": 2, "train.steps": 3000,
+           "train.records": 12, "world.examples_per_class": 8},
+))
