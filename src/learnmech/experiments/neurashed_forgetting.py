@@ -22,7 +22,6 @@ from learnmech.experiments.neurashed_common import (
 from learnmech.experiments.registry import Experiment, register
 from learnmech.experiments.result import Result
 
-
 SLOPE_TOLERANCE = 0.3  # on the log-slope of the accuracy half-life against γ
 RATE_TOLERANCE = 0.2  # relative, on A's class-volume decay rate against −log(1 − ηγ)
 

@@ -192,9 +192,8 @@ def _figures(config, rows, finals, pools, recorder, sim, threshold) -> dict:
 
 def _threshold_figure(threshold, config):
     import numpy as np
-    from matplotlib.figure import Figure
-
     from learnmech.report.figures import apply_style
+    from matplotlib.figure import Figure
 
     apply_style()
     figure = Figure(figsize=(4.8, 3.4), layout="constrained")

@@ -126,7 +126,8 @@ def _notes(summary) -> str:
     return (
         "Clean world, top level, Gaussian channel: I(X;T|Y) goes "
         f"{summary['clean_top_ixt_given_y_initial']:.2f} → peak "
-        f"{summary['clean_top_ixt_given_y_peak']:.2f} → {summary['clean_top_ixt_given_y_final']:.2f}"
+        f"{summary['clean_top_ixt_given_y_peak']:.2f} → "
+        f"{summary['clean_top_ixt_given_y_final']:.2f}"
         f" bits while I(T;Y) ends at {summary['clean_top_ity_final']:.2f} of a maximum "
         f"{summary['clean_top_ity_max']:.2f} (log2 K = {summary['log2_classes']:.2f}). "
         "Fixed-width binning (suffix _binned): "

@@ -136,7 +136,8 @@ def _notes(summary, config) -> str:
         + ("never reach 90%" if summary["steps_to_fit_noisy"] is None
            else f"by step {summary['steps_to_fit_noisy']}")
         + f" with compression (at most {summary['flipped_fit_max']:.2f} fit, ending at "
-        f"{summary['flipped_fit_final']:.2f}) against {summary['flipped_fit_final_no_compression']:.2f}"
+        f"{summary['flipped_fit_final']:.2f}) against "
+        f"{summary['flipped_fit_final_no_compression']:.2f}"
         " without. Up to "
         f"{100 * summary['flipped_score_nuisance_share_max']:.0f}% of a flipped label's score "
         "comes from nuisance features: memorisation runs through them."

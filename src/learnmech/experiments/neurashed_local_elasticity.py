@@ -12,7 +12,6 @@ from pydantic import Field
 from learnmech.experiments.neurashed_common import NeurashedConfig, run_replicates
 from learnmech.experiments.registry import Experiment, register
 from learnmech.experiments.result import Result
-from learnmech.neurashed.elasticity import RELATIONS
 
 
 class Config(NeurashedConfig):
@@ -21,6 +20,8 @@ class Config(NeurashedConfig):
 
 def run(config: Config) -> Result:
     import numpy as np
+
+    from learnmech.neurashed.elasticity import RELATIONS
 
     matrices: dict[tuple[int, int], np.ndarray] = {}
 
@@ -55,6 +56,7 @@ def run(config: Config) -> Result:
 def _figures(recorder, matrices, steps, best, sim, config) -> dict:
     import numpy as np
 
+    from learnmech.neurashed.elasticity import RELATIONS
     from learnmech.report import figures as fig
 
     ys, labels = [], []

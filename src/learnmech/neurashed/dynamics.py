@@ -9,9 +9,9 @@ With step size η and compression rate γ, every rule shrinks every amplitude by
 
 * ``multiplicative`` (default): λ_f ← λ_f · exp(η g_f) · (1 − ηγ);
 * ``additive``:                 λ_f ← max(0, (1 − ηγ) λ_f + η g_f)  (SGD with weight decay);
-* ``fixed``:                    λ_f ← λ_f · (g⁺)^{q_f} · (g⁻)^{1 − q_f}, g⁺ = exp(ηκ), where q_f is the share
-  of batch examples x with f∈F_x whose label y has the largest wiring W[y, f] (for b = 1: g⁺ if
-  f is used and points to the label, g⁻ otherwise; not error-driven).
+* ``fixed``:                    λ_f ← λ_f · (g⁺)^{q_f} · (g⁻)^{1 − q_f}, g⁺ = exp(ηκ), where q_f
+  is the share of batch examples x with f∈F_x whose label y has the largest wiring W[y, f]
+  (for b = 1: g⁺ if f is used and points to the label, g⁻ otherwise; not error-driven).
 
 Time is counted in steps. :func:`simulate` runs the fast core (:mod:`core`) for one or many
 seeds; :func:`dense_steps` is the straightforward O(n_features)-per-step reference.

@@ -54,13 +54,24 @@ def volume_metrics(world: World, lam: np.ndarray) -> list[dict]:
     total = float(lam.sum())
     for level in range(1, world.n_levels + 1):
         at_level = world.level == level
-        rows.append({"metric": "effective_features", "level": level,
-                     "value": effective_features(lam[at_level])})
+        rows.append(
+            {
+                "metric": "effective_features",
+                "level": level,
+                "value": effective_features(lam[at_level]),
+            }
+        )
         for code, name in enumerate(KIND_NAMES):
             mask = at_level & (world.kind == code)
             if mask.any():
-                rows.append({"metric": "volume", "level": level, "kind": name,
-                             "value": float(lam[mask].sum())})
+                rows.append(
+                    {
+                        "metric": "volume",
+                        "level": level,
+                        "kind": name,
+                        "value": float(lam[mask].sum()),
+                    }
+                )
     nuisance = float(lam[world.kind == NUISANCE].sum())
     rows.append({"metric": "nuisance_share", "value": nuisance / total if total > 0 else 0.0})
     rows.append({"metric": "effective_features", "level": 0, "value": effective_features(lam)})
@@ -112,8 +123,9 @@ class Recorder:
 
 def series(rows: list[dict], metric: str, **groups) -> tuple[np.ndarray, np.ndarray]:
     """Pivot long-format rows into (steps (T,), values (S, T)); missing entries are NaN."""
-    chosen = [r for r in rows if r["metric"] == metric
-              and all(r.get(k) == v for k, v in groups.items())]
+    chosen = [
+        r for r in rows if r["metric"] == metric and all(r.get(k) == v for k, v in groups.items())
+    ]
     if not chosen:
         raise KeyError(f"no rows for metric {metric!r} with {groups}")
     steps = np.array(sorted({r["step"] for r in chosen}))

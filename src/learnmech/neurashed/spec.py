@@ -19,7 +19,7 @@ PerLevelFloat = float | tuple[float, ...]
 
 
 def per_level(value: Any, levels: int) -> tuple:
-    """Expand a scalar to ``levels`` copies; a tuple is returned as it is (length checked elsewhere)."""
+    """Expand a scalar to ``levels`` copies; a tuple is returned as it is (length checked later)."""
     if isinstance(value, tuple | list):
         return tuple(value)
     return (value,) * levels
@@ -99,7 +99,9 @@ class TrainSpec(Section):
     @model_validator(mode="after")
     def _check_rule(self) -> TrainSpec:
         if self.eta * self.gamma >= 1.0:
-            raise ValueError(f"eta*gamma: must be < 1 (shrink 1 − ηγ > 0); got {self.eta * self.gamma}")
+            raise ValueError(
+                f"eta*gamma: must be < 1 (shrink 1 − ηγ > 0); got {self.eta * self.gamma}"
+            )
         omega = self.omega if isinstance(self.omega, tuple) else (self.omega,)
         for v in omega:
             if not 0.0 <= v <= 1e6:

@@ -261,8 +261,12 @@ class _ExampleSampler:
         self.prob = np.zeros((n_classes, len(level)))
         for k, node in enumerate(taxonomy.class_nodes):
             own = np.isin(owner, taxonomy.ancestors(int(node)))
-            self.prob[k] = np.where(own, rho[level - 1], np.where(kind == NUISANCE, 0.0, spec.delta))
-        self.pools = [np.flatnonzero((kind == NUISANCE) & (level == lv)) for lv in range(1, spec.levels + 1)]
+            self.prob[k] = np.where(
+                own, rho[level - 1], np.where(kind == NUISANCE, 0.0, spec.delta)
+            )
+        self.pools = [
+            np.flatnonzero((kind == NUISANCE) & (level == lv)) for lv in range(1, spec.levels + 1)
+        ]
 
     def draw(self, per_class: int, rng: np.random.Generator, *, label_noise: float) -> Examples:
         n_classes = self.taxonomy.n_classes
@@ -270,7 +274,9 @@ class _ExampleSampler:
         rows = []
         for k in true_labels:
             present = np.flatnonzero(rng.random(len(self.level)) < self.prob[k])
-            nuisance = [rng.choice(p, size=min(self.spec.nu, len(p)), replace=False) for p in self.pools]
+            nuisance = [
+                rng.choice(p, size=min(self.spec.nu, len(p)), replace=False) for p in self.pools
+            ]
             row = np.union1d(present, np.concatenate(nuisance).astype(np.int64))
             rows.append(self._close(row) if self.spec.closure else row)
         labels = _flip_labels(true_labels, n_classes, label_noise, rng)

@@ -1,0 +1,547 @@
+"""Experiment configurations: declared constraints, layered resolution and one error message.
+
+A configuration is a tree of :class:`Section` models (pydantic). Each field declares its
+constraint as data -- ``Field(ge=, gt=, le=, lt=, description=)`` or a ``Literal`` type -- the
+way scikit-learn declares ``_parameter_constraints``. :func:`resolve_config` layers
+
+1. the defaults of the config class,
+2. a YAML file (a mapping; nested mappings or dotted keys),
+3. programmatic overrides (a mapping of dotted keys, e.g. an experiment's ``smoke``),
+4. ``--set key=value`` strings (the value read with ``yaml.safe_load``),
+5. ``--seed``,
+
+and any failure becomes a :class:`ConfigError` rendered by one renderer, in one shape::
+
+    <experiment>: <key> must be <accepted>; got <value>
+
+where ``<accepted>`` is read from the field's metadata (type, range, choices). A validator with
+its own message (``"<name>: must be ...; got ..."``) keeps its message and gains the key.
+"""
+
+from __future__ import annotations
+
+import math
+import types
+import typing
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError
+from pydantic.fields import FieldInfo
+
+from learnmech.spec import Section
+
+__all__ = [
+    "RESERVED_KEYS",
+    "ConfigError",
+    "ExperimentConfig",
+    "KeyInfo",
+    "Section",
+    "config_keys",
+    "resolve_config",
+    "to_plain_dict",
+]
+
+#: Top-level keys of a run's ``config.yaml`` that describe the run rather than configure it.
+#: A config file may carry them (so ``--config runs/X/config.yaml`` reproduces run X); they are
+#: ignored on reading, and no config field may use these names.
+RESERVED_KEYS = frozenset({"experiment", "timestamp", "command", "versions"})
+
+
+class ExperimentConfig(Section):
+    """The top-level configuration of an experiment; subclasses add fields and sections.
+
+    Attributes
+    ----------
+    seed : int
+        The one seed from which every random choice of the run flows (``>= 0``).
+    """
+
+    seed: int = Field(0, ge=0, description="drives every random choice")
+
+
+class ConfigError(ValueError):
+    """A configuration value was refused; ``str(error)`` is the one-line house message.
+
+    Attributes
+    ----------
+    experiment : str
+        The experiment id the configuration was for.
+    key : str
+        The dotted key refused (``"world.rho"``), or ``"--set"`` / ``"--config"`` for a
+        malformed command-line argument or file.
+    message : str
+        The text after the key: ``"must be a float in [0, 1]; got 1.5"``.
+    """
+
+    def __init__(self, experiment: str, key: str, message: str):
+        self.experiment = experiment
+        self.key = key
+        self.message = message
+        super().__init__(f"{experiment}: {key} {message}")
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """One leaf key of a configuration, as documented by ``learnmech show``.
+
+    Attributes
+    ----------
+    key : str
+        Dotted key, e.g. ``"world.rho"``.
+    type : str
+        Human-readable type, e.g. ``"float"``, ``"int | tuple[int, ...]"``.
+    default : Any
+        The default value (plain Python, as written to ``config.yaml``).
+    accepted : str
+        What the value must be, e.g. ``"a float in [0, 1]"`` (the text used in errors).
+    description : str
+        The field's description (empty when the field has none).
+    kinds : frozenset[str]
+        Scalar kinds the field accepts: a subset of {"int", "float", "bool", "str", "literal",
+        "tuple", "mapping", "none", "other"}.
+    ge, gt, le, lt : float | None
+        The declared bounds (None when absent).
+    """
+
+    key: str
+    type: str
+    default: Any
+    accepted: str
+    description: str
+    kinds: frozenset[str]
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    lt: float | None = None
+
+
+def config_keys(config_cls: type[Section]) -> dict[str, KeyInfo]:
+    """Every leaf key of a config class (sections flattened to dotted keys), in field order.
+
+    Parameters
+    ----------
+    config_cls : type[Section]
+        The configuration class.
+
+    Returns
+    -------
+    dict[str, KeyInfo]
+        Dotted key -> its type, default, accepted values and description.
+    """
+    out: dict[str, KeyInfo] = {}
+    for name, info in config_cls.model_fields.items():
+        section = _section_type(info.annotation)
+        if section is not None:
+            for key, sub in config_keys(section).items():
+                out[f"{name}.{key}"] = _replace_key(sub, f"{name}.{key}")
+            continue
+        bounds = _bounds(info)
+        default = info.get_default(call_default_factory=True)
+        out[name] = KeyInfo(
+            key=name,
+            type=_type_name(info.annotation),
+            default=_plain(default),
+            accepted=_accepted(info),
+            description=info.description or "",
+            kinds=frozenset(_kinds(info.annotation)),
+            **bounds,
+        )
+    return out
+
+
+def resolve_config(
+    experiment_id: str,
+    config_cls: type[ExperimentConfig],
+    *,
+    file: str | Path | None = None,
+    sets: Iterable[str] = (),
+    seed: int | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> ExperimentConfig:
+    """The validated configuration: defaults, then file, then overrides, then sets, then seed.
+
+    Parameters
+    ----------
+    experiment_id : str
+        Used in error messages.
+    config_cls : type[ExperimentConfig]
+        The experiment's configuration class.
+    file : str or Path, optional
+        A YAML file holding one mapping; nested mappings and dotted keys both work. The keys
+        in :data:`RESERVED_KEYS` (run metadata of a ``config.yaml``) are ignored.
+    sets : iterable of str
+        ``"key=value"`` strings; ``value`` is read with ``yaml.safe_load`` (``3``, ``0.5``,
+        ``[1, 2]``, ``additive``), ``key`` may be dotted (``world.rho``).
+    seed : int, optional
+        Overrides ``seed`` last.
+    overrides : mapping of str to Any, optional
+        Dotted key -> Python value, applied after the file and before ``sets`` (used for an
+        experiment's ``smoke`` overrides).
+
+    Returns
+    -------
+    ExperimentConfig
+        An instance of ``config_cls``.
+
+    Raises
+    ------
+    ConfigError
+        For any refused key or value, an unreadable file or a malformed ``--set``; nothing
+        else is raised for bad input.
+    """
+    raw: dict[str, Any] = {}
+    if file is not None:
+        for key, value in _read_file(experiment_id, Path(file)).items():
+            if key in RESERVED_KEYS:
+                continue
+            _assign(experiment_id, config_cls, raw, key, value)
+    for key, value in (overrides or {}).items():
+        _assign(experiment_id, config_cls, raw, key, value)
+    for item in sets:
+        key, value = _parse_set(experiment_id, item)
+        _assign(experiment_id, config_cls, raw, key, value)
+    if seed is not None:
+        _assign(experiment_id, config_cls, raw, "seed", seed)
+    try:
+        return config_cls.model_validate(raw)
+    except ValidationError as exc:
+        raise _from_validation_error(experiment_id, config_cls, raw, exc) from None
+
+
+def to_plain_dict(config: Section) -> dict[str, Any]:
+    """The configuration as plain Python (dicts, lists, numbers, strings) for YAML/JSON.
+
+    Returns
+    -------
+    dict[str, Any]
+        Nested by section, in field order; tuples become lists.
+    """
+    return config.model_dump(mode="json")
+
+
+# --------------------------------------------------------------------------- internals
+
+
+def _read_file(experiment_id: str, path: Path) -> dict[str, Any]:
+    """The top-level mapping of a YAML config file, or a ConfigError saying what is wrong."""
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            experiment_id, "--config", f"must be a readable YAML file; got {str(path)!r} "
+            f"({exc.strerror or exc})"
+        ) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise ConfigError(
+            experiment_id, "--config", f"must be a valid YAML file; got {str(path)!r} "
+            f"({problem}{at})"
+        ) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            experiment_id, "--config", f"must hold a mapping of keys to values; got "
+            f"{type(data).__name__} in {str(path)!r}"
+        )
+    return data
+
+
+def _parse_set(experiment_id: str, item: str) -> tuple[str, Any]:
+    """Split ``"key=value"`` and read the value as YAML."""
+    import yaml
+
+    key, sep, text = item.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ConfigError(
+            experiment_id, "--set", f"must be written key=value (e.g. seed=3); got {item!r}"
+        )
+    word = text.strip().lower()
+    if word in _NON_FINITE:  # YAML spells these .nan/.inf; accept the usual spellings too
+        return key, _NON_FINITE[word]
+    try:
+        value = yaml.safe_load(text) if text.strip() else text
+    except yaml.YAMLError:
+        value = text  # not YAML: let the field's validation judge the raw string
+    return key, value
+
+
+_NON_FINITE = {"nan": math.nan, "inf": math.inf, "+inf": math.inf, "-inf": -math.inf,
+               "infinity": math.inf, "-infinity": -math.inf}
+
+
+def _assign(
+    experiment_id: str, config_cls: type[Section], raw: dict[str, Any], key: Any, value: Any
+) -> None:
+    """Set a (dotted) key in the nested raw mapping, refusing keys the config lacks.
+
+    A mapping given for a section is merged key by key, so ``world: {rho: 0.5}`` and
+    ``world.rho: 0.5`` mean the same.
+    """
+    if not isinstance(key, str):
+        raise ConfigError(experiment_id, repr(key), _unknown_tail(config_cls, ""))
+    parts = key.split(".")
+    cls: type[Section] = config_cls
+    node = raw
+    for depth, part in enumerate(parts):
+        prefix = ".".join(parts[:depth])
+        if part not in cls.model_fields:
+            raise ConfigError(experiment_id, key, _unknown_tail(config_cls, prefix))
+        section = _section_type(cls.model_fields[part].annotation)
+        last = depth == len(parts) - 1
+        if section is None:
+            if not last:
+                raise ConfigError(experiment_id, key, _unknown_tail(config_cls, prefix))
+            node[part] = value
+            return
+        if last:
+            if isinstance(value, Mapping):
+                for sub_key, sub_value in value.items():
+                    if not isinstance(sub_key, str):
+                        sub_key = repr(sub_key)
+                    _assign(experiment_id, config_cls, raw, f"{key}.{sub_key}", sub_value)
+            elif isinstance(value, Section):
+                node[part] = value
+            else:
+                raise ConfigError(
+                    experiment_id, key,
+                    f"must be a mapping of {key}.* keys; got {_show(value)}",
+                )
+            return
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+        cls = section
+
+
+def _unknown_tail(config_cls: type[Section], prefix: str) -> str:
+    """'is not a key of this experiment; accepted keys: ...' for the keys under ``prefix``."""
+    keys = list(config_keys(config_cls))
+    if prefix:
+        keys = [k for k in keys if k.startswith(prefix + ".")] or keys
+    return f"is not a key of this experiment; accepted keys: {', '.join(keys)}"
+
+
+def _from_validation_error(
+    experiment_id: str, config_cls: type[Section], raw: dict[str, Any], exc: ValidationError
+) -> ConfigError:
+    """The first error of a pydantic ValidationError, rendered in the house shape."""
+    error = exc.errors(include_url=False)[0]
+    loc = tuple(error["loc"])
+    # Walk the location through the sections to the field it names (drop union branch tags
+    # and tuple indices that pydantic appends).
+    cls: type[Section] | None = config_cls
+    path: list[str] = []
+    info: FieldInfo | None = None
+    for part in loc:
+        if cls is None or not isinstance(part, str) or part not in cls.model_fields:
+            break
+        path.append(part)
+        info = cls.model_fields[part]
+        cls = _section_type(info.annotation)
+        if cls is None:
+            break
+    key = ".".join(path)
+    kind = error["type"]
+
+    if kind == "extra_forbidden":  # normally caught by _assign; kept for Section inputs
+        full = ".".join(str(p) for p in loc)
+        return ConfigError(experiment_id, full, _unknown_tail(config_cls, key))
+    if kind in ("value_error", "assertion_error") or info is None or cls is not None:
+        # A validator's own message "name: must be ...; got ..." keeps its text, gains the key.
+        message = str(error.get("msg", ""))
+        for prefix in ("Value error, ", "Assertion failed, "):
+            if message.startswith(prefix):
+                message = message[len(prefix):]
+        name, sep, rest = message.partition(": ")
+        if sep and name and " " not in name:
+            key = f"{key}.{name}" if key else name
+            message = rest
+        return ConfigError(experiment_id, key or "config", message)
+    value = _lookup(raw, path, error.get("input"))
+    return ConfigError(experiment_id, key, f"must be {_accepted(info)}; got {_show(value)}")
+
+
+def _lookup(raw: Mapping[str, Any], path: list[str], fallback: Any) -> Any:
+    """The raw value given at ``path``, or ``fallback`` when it was a default."""
+    node: Any = raw
+    for part in path:
+        if not isinstance(node, Mapping) or part not in node:
+            return fallback
+        node = node[part]
+    return node
+
+
+def _section_type(annotation: Any) -> type[Section] | None:
+    """The Section subclass an annotation names, or None for a leaf field."""
+    if isinstance(annotation, type) and issubclass(annotation, Section):
+        return annotation
+    return None
+
+
+def _union_args(annotation: Any) -> tuple[Any, ...]:
+    """The members of a union annotation (the annotation itself when it is not a union)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or origin is types.UnionType:
+        return typing.get_args(annotation)
+    return (annotation,)
+
+
+def _kinds(annotation: Any) -> list[str]:
+    """Scalar kinds an annotation accepts (see :class:`KeyInfo`)."""
+    kinds: list[str] = []
+    for arg in _union_args(annotation):
+        origin = typing.get_origin(arg)
+        if arg is type(None):
+            kinds.append("none")
+        elif arg is bool:
+            kinds.append("bool")
+        elif arg is int:
+            kinds.append("int")
+        elif arg is float:
+            kinds.append("float")
+        elif arg is str:
+            kinds.append("str")
+        elif origin is Literal:
+            kinds.append("literal")
+        elif origin in (tuple, list):
+            kinds.append("tuple")
+        elif origin in (dict, Mapping) or arg is dict:
+            kinds.append("mapping")
+        else:
+            kinds.append("other")
+    return kinds
+
+
+_NOUNS = {
+    "int": ("an integer", "integers"),
+    "float": ("a float", "floats"),
+    "bool": ("a boolean (true/false)", "booleans"),
+    "str": ("a string", "strings"),
+    "mapping": ("a mapping", "mappings"),
+}
+
+
+def _type_name(annotation: Any) -> str:
+    """A short readable name for an annotation: ``int | tuple[int, ...]``."""
+    names = []
+    for arg in _union_args(annotation):
+        if arg is type(None):
+            names.append("null")
+        elif typing.get_origin(arg) is Literal:
+            names.append("choice")
+        elif isinstance(arg, type):
+            names.append(arg.__name__)
+        else:
+            names.append(str(arg).replace("typing.", ""))
+    return " | ".join(names)
+
+
+def _accepted(info: FieldInfo) -> str:
+    """What a field accepts, from its metadata: ``a float in [0, 1]``, ``one of 'a', 'b'``."""
+    parts = []
+    rng = _range(_bounds(info))
+    for arg in _union_args(info.annotation):
+        origin = typing.get_origin(arg)
+        if arg is type(None):
+            parts.append("null")
+        elif origin is Literal:
+            parts.append("one of " + ", ".join(repr(c) for c in typing.get_args(arg)))
+        elif origin in (dict, Mapping) or arg is dict:
+            parts.append("a mapping")
+        elif origin in (tuple, list):
+            items = typing.get_args(arg)
+            item = items[0] if items else Any
+            noun = _NOUNS.get(getattr(item, "__name__", ""), ("", "values"))[1]
+            if len(items) == 2 and items[1] is Ellipsis or not items:
+                parts.append(f"a list of {noun}")
+            else:
+                parts.append(f"a list of {len(items)} values")
+        elif isinstance(arg, type) and arg.__name__ in _NOUNS:
+            noun = _NOUNS[arg.__name__][0]
+            if arg in (int, float) and rng:
+                noun = f"{noun} in {rng}"
+            elif arg is float:
+                noun = "a finite float"
+            parts.append(noun)
+        else:
+            parts.append(f"a {_type_name(arg)}")
+    if len(parts) <= 1:
+        return parts[0] if parts else "a value"
+    return ", ".join(parts[:-1]) + " or " + parts[-1]
+
+
+def _bounds(info: FieldInfo) -> dict[str, float | None]:
+    """The ge/gt/le/lt bounds declared on a field (annotated_types metadata)."""
+    found: dict[str, float | None] = {"ge": None, "gt": None, "le": None, "lt": None}
+    for meta in info.metadata:
+        for name in found:
+            value = getattr(meta, name, None)
+            if value is not None:
+                found[name] = value
+    return found
+
+
+def _range(bounds: Mapping[str, float | None]) -> str:
+    """Interval notation of bounds: ``[0, 1]``, ``(0, inf)``; empty when unbounded."""
+    lo, hi = bounds["ge"], bounds["le"]
+    left, right = "[", "]"
+    if bounds["gt"] is not None:
+        lo, left = bounds["gt"], "("
+    if bounds["lt"] is not None:
+        hi, right = bounds["lt"], ")"
+    if lo is None and hi is None:
+        return ""
+    low = "-inf" if lo is None else _number(lo)
+    high = "inf" if hi is None else _number(hi)
+    if lo is None:
+        left = "("
+    if hi is None:
+        right = ")"
+    return f"{left}{low}, {high}{right}"
+
+
+def _number(value: float) -> str:
+    """A bound written briefly: 0.0 -> '0', 1e6 -> '1000000', 0.005 -> '0.005'."""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        if abs(value) < 1e15:
+            return str(int(value))
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _show(value: Any) -> str:
+    """The received value as written in an error message (strings quoted)."""
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, Section):
+        return repr(value.model_dump(mode="json"))
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _plain(value: Any) -> Any:
+    """A default as plain Python (tuples as lists, sections as dicts)."""
+    if isinstance(value, Section):
+        return value.model_dump(mode="json")
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _replace_key(info: KeyInfo, key: str) -> KeyInfo:
+    """A KeyInfo with its key prefixed by the section name."""
+    from dataclasses import replace
+
+    return replace(info, key=key)
