@@ -5,6 +5,7 @@ Usage: ``python -m learnmech.demo [OUT_DIR]`` (default ``runs/demo``). Prints ea
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -28,7 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     reports = []
     for experiment_id in DEMO_EXPERIMENTS:
         began = time.perf_counter()
-        out = run_experiment(experiment_id, out=root / experiment_id, replace=True)
+        out = root / experiment_id
+        if (out / "config.yaml").exists():
+            shutil.rmtree(out)  # the previous demo's run of this experiment
+        run_experiment(experiment_id, out=out)
         reports.append(out / "report.html")
         print(f"{experiment_id:40s} {time.perf_counter() - began:6.1f} s  {out / 'report.html'}")
     print(f"demo finished in {time.perf_counter() - start:.0f} s; reports:")

@@ -100,7 +100,7 @@ def _threshold_check(recorder, sim, config: Config) -> dict:
     agreement = float(np.mean(np.sign(measured[clear]) == np.sign(predicted[clear])))
     rows = [{"metric": "threshold_measured_rate", "value": float(m), "p_y": float(p)}
             for m, p in zip(measured, p_mid, strict=True)]
-    return {"p_star": 1 - n * gamma, "measured": measured, "predicted": predicted,
+    return {"p_star": 1 - n * gamma, "n_train": n, "measured": measured, "predicted": predicted,
             "p_mid": p_mid, "agreement": agreement, "rows": rows}
 
 
@@ -191,26 +191,28 @@ def _figures(config, rows, finals, pools, recorder, sim, threshold) -> dict:
 
 
 def _threshold_figure(threshold, config):
+    """Measured log-growth of private nuisance features against p_y, with the prediction."""
     import numpy as np
-    from learnmech.report.figures import apply_style
     from matplotlib.figure import Figure
 
-    apply_style()
-    figure = Figure(figsize=(4.8, 3.4), layout="constrained")
-    ax = figure.add_subplot()
-    ax.scatter(threshold["p_mid"], threshold["measured"], s=6, alpha=0.35,
-               label="measured (per example, per interval)")
-    p = np.linspace(0, 1, 200)
+    from learnmech.report.figures import style
+
     eta, gamma = config.train.eta, config.train.gamma
-    n = config.world.examples_per_class * config.world.classes
-    ax.plot(p, eta * (1 - p) / n + np.log1p(-eta * gamma), color="k", lw=1.5,
-            label="predicted η(1−p)/(nK) + log(1−ηγ)")
-    ax.axhline(0, color="0.6", lw=0.8)
-    ax.axvline(threshold["p_star"], color="C3", ls="--", lw=1,
-               label=f"p* = 1 − nKγ = {threshold['p_star']:.2f}")
-    ax.set_xlabel("p_y(x) over the interval")
-    ax.set_ylabel("log-growth per step of x's private\nnuisance features")
-    ax.legend(fontsize=7, loc="upper right")
+    n = threshold["n_train"]
+    p = np.linspace(0, 1, 200)
+    with style():
+        figure = Figure(figsize=(4.8, 3.4), layout="constrained")
+        ax = figure.add_subplot()
+        ax.scatter(threshold["p_mid"], threshold["measured"], s=6, alpha=0.35,
+                   label="measured (per example, per interval)")
+        ax.plot(p, eta * (1 - p) / n + np.log1p(-eta * gamma), color="k", lw=1.5,
+                label="predicted η(1−p)/(nK) + log(1−ηγ)")
+        ax.axhline(0, color="0.6", lw=0.8)
+        ax.axvline(threshold["p_star"], color="C3", ls="--", lw=1,
+                   label=f"p* = 1 − nKγ = {threshold['p_star']:.2f}")
+        ax.set_xlabel("p_y(x) over the interval")
+        ax.set_ylabel("log-growth per step of x's private\nnuisance features")
+        ax.legend(fontsize=7, loc="upper right")
     return figure
 
 

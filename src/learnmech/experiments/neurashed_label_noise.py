@@ -70,14 +70,20 @@ def steps_to_fit(recorder, metric: str):
     return int(steps[reached[0]]) if len(reached) else None
 
 
+def final(recorder, metric: str) -> float:
+    """Replicate mean of the last record; NaN where undefined (no flipped example at ε = 0)."""
+    import numpy as np
+
+    last = recorder.series(metric)[1][:, -1]
+    return float(np.mean(last[np.isfinite(last)])) if np.isfinite(last).any() else float("nan")
+
+
 def _summary(recorders, config: Config) -> dict:
     import numpy as np
 
     eps, gamma = config.headline_noise, config.train.gamma
     on, off = recorders[eps, gamma], recorders[eps, 0.0]
 
-    def final(recorder, metric):
-        return float(np.nanmean(recorder.series(metric)[1][:, -1]))
 
     clean, noisy = steps_to_fit(on, "clean_fit"), steps_to_fit(on, "flipped_fit")
     _, share = on.series("flipped_score_nuisance_share")
@@ -120,7 +126,7 @@ def _figures(recorders, config: Config) -> dict:
             xlabel="step", ylabel="share fit", title=f"ε = {eps:g}, {label}",
             hlines={"90% fit": FIT_LEVEL})
     levels = sorted({e for e, g in recorders if g == gamma})
-    finals = {m: [float(np.nanmean(recorders[e, gamma].series(m)[1][:, -1])) for e in levels]
+    finals = {m: [final(recorders[e, gamma], m) for e in levels]
               for m in ("clean_fit", "flipped_fit", "test_acc")}
     out["final_vs_noise"] = fig.sweep_plot(
         levels, [finals["clean_fit"], finals["flipped_fit"], finals["test_acc"]],

@@ -1,0 +1,78 @@
+"""Docs run as tests: every `learnmech` command in README.md and docs/*.md runs, and every
+summary.json key the foundation issue documents is produced."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from learnmech.experiments.config import resolve_config
+from learnmech.experiments.registry import get
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+DOCUMENTED_KEYS = {
+    "neurashed.implicit-regularization": [
+        "nuisance_share_final", "effective_features_final", "semantic_features",
+        "train_acc_final", "test_acc_final", "nuisance_share_final_no_compression",
+        "test_acc_final_no_compression"],
+    "neurashed.information-bottleneck": [
+        "clean_top_ixt_given_y_peak", "clean_top_ixt_given_y_final", "clean_top_ity_max",
+        "clean_top_ity_final"],
+    "neurashed.local-elasticity": ["elasticity_ratio_max"],
+    "neurashed.label-noise": ["steps_to_fit_clean", "steps_to_fit_noisy"],
+}
+
+
+def documented_commands() -> list[str]:
+    """`learnmech ...` lines inside ```bash blocks, comments stripped."""
+    commands = []
+    for path in DOC_FILES:
+        for block in re.findall(r"```bash\n(.*?)```", path.read_text(), flags=re.S):
+            for line in block.splitlines():
+                line = line.split("#")[0].strip()
+                if line.startswith("learnmech "):
+                    commands.append(line)
+    return commands
+
+
+def smoke_sets(experiment_id: str) -> list[str]:
+    sets = []
+    for key, value in get(experiment_id).smoke.items():
+        text = yaml.safe_dump(list(value) if isinstance(value, tuple) else value,
+                              default_flow_style=True).strip().removesuffix("...").strip()
+        sets += ["--set", f"{key}={text}"]
+    return sets
+
+
+def test_docs_hold_commands():
+    assert len(documented_commands()) >= 4
+
+
+@pytest.mark.parametrize("command", documented_commands())
+def test_documented_command_runs(command, tmp_path_factory):
+    # one shared directory: later commands reuse what earlier ones wrote
+    workdir = tmp_path_factory.getbasetemp() / "docs-commands"
+    workdir.mkdir(exist_ok=True)
+    args = shlex.split(command)[1:]
+    if args[0] == "run":
+        args += smoke_sets(args[1])
+    done = subprocess.run([sys.executable, "-m", "learnmech", *args], cwd=workdir,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("experiment_id", sorted(DOCUMENTED_KEYS))
+def test_documented_summary_keys_are_produced(experiment_id):
+    experiment = get(experiment_id)
+    config = resolve_config(experiment_id, experiment.config_cls, overrides=experiment.smoke)
+    summary = experiment.run(config).summary
+    missing = [key for key in DOCUMENTED_KEYS[experiment_id] if key not in summary]
+    assert not missing, missing
