@@ -116,3 +116,37 @@ def test_spec_refuses_per_level_lists_of_the_wrong_length():
         WorldSpec(levels=4)
     with pytest.raises(ValueError, match="rho"):
         WorldSpec(rho=(0.5, 1.5, 0.2))
+
+
+def save_user_data(path):
+    """A small binarised 'network' data set: 2 classes, class-specific level-2 features."""
+    rng = np.random.default_rng(0)
+    labels = np.repeat([0, 1], 10)
+    low = rng.random((20, 6)) < 0.5
+    high = np.zeros((20, 4), dtype=bool)
+    high[labels == 0, :2] = True
+    high[labels == 1, 2:] = True
+    np.savez(path, features=np.hstack([low, high]).astype(int), levels=[1] * 6 + [2] * 4,
+             labels=labels)
+    return path
+
+
+def test_world_data_file_replaces_the_generator(tmp_path):
+    path = save_user_data(tmp_path / "acts.npz")
+    world = make_world(WorldSpec(data=str(path)), seed=0)
+    assert world.n_features == 10 and world.n_classes == 2 and world.train.n == 20
+    with pytest.raises(ValueError, match="existing .npz"):
+        WorldSpec(data=str(tmp_path / "missing.npz"))
+
+
+def test_experiments_run_on_user_data_or_refuse_it(tmp_path):
+    from learnmech.experiments.config import ConfigError
+    from learnmech.runs import run_experiment
+
+    path = str(save_user_data(tmp_path / "acts.npz"))
+    sets = [f"world.data={path}", "seeds=2", "train.steps=500", "train.records=5"]
+    out = run_experiment("neurashed.local-elasticity", sets=sets, out=tmp_path / "run")
+    assert (out / "summary.json").is_file()
+    with pytest.raises(ConfigError, match="world.data must be unset"):
+        run_experiment("neurashed.implicit-regularization", sets=sets, out=tmp_path / "x")
+    assert not (tmp_path / "x").exists()

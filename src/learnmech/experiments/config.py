@@ -462,13 +462,7 @@ def _accepted(info: FieldInfo) -> str:
         elif origin in (dict, Mapping) or arg is dict:
             parts.append("a mapping")
         elif origin in (tuple, list):
-            items = typing.get_args(arg)
-            item = items[0] if items else Any
-            noun = _NOUNS.get(getattr(item, "__name__", ""), ("", "values"))[1]
-            if len(items) == 2 and items[1] is Ellipsis or not items:
-                parts.append(f"a list of {noun}")
-            else:
-                parts.append(f"a list of {len(items)} values")
+            parts.append(_accepted_list(arg, info))
         elif isinstance(arg, type) and arg.__name__ in _NOUNS:
             noun = _NOUNS[arg.__name__][0]
             if arg in (int, float) and rng:
@@ -481,6 +475,21 @@ def _accepted(info: FieldInfo) -> str:
     if len(parts) <= 1:
         return parts[0] if parts else "a value"
     return ", ".join(parts[:-1]) + " or " + parts[-1]
+
+
+def _accepted_list(annotation: Any, info: FieldInfo) -> str:
+    """``a list of integers, each in [0, 1000000], at least 1 of them`` for a tuple field."""
+    items = typing.get_args(annotation)
+    if not items or len(items) == 2 and items[1] is Ellipsis:
+        item = FieldInfo.from_annotation(items[0] if items else Any)
+        noun = _NOUNS.get(getattr(item.annotation, "__name__", ""), ("", "values"))[1]
+        text = f"a list of {noun}"
+        if rng := _range(_bounds(item)):
+            text += f", each in {rng}"
+    else:
+        text = f"a list of {len(items)} values"
+    least = [m.min_length for m in info.metadata if getattr(m, "min_length", None)]
+    return text + (f", at least {least[0]} of them" if least else "")
 
 
 def _bounds(info: FieldInfo) -> dict[str, float | None]:

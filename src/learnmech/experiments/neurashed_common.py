@@ -8,8 +8,9 @@ mini-batches whatever else the experiment runs, and one ``--seed`` drives everyt
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated, ClassVar
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from learnmech.experiments.config import ExperimentConfig
 from learnmech.neurashed.spec import TrainSpec, WorldSpec
@@ -21,6 +22,26 @@ class NeurashedConfig(ExperimentConfig):
     world: WorldSpec = Field(default_factory=WorldSpec, description="the task generator")
     train: TrainSpec = Field(default_factory=TrainSpec, description="the update rule")
     seeds: int = Field(5, ge=1, le=1000, description="replicates (world and batches redrawn)")
+
+    #: the world key this experiment sweeps, if any: user data (world.data) cannot be swept
+    sweeps_world: ClassVar[str | None] = None
+
+    @model_validator(mode="after")
+    def _refuse_data_when_sweeping(self) -> NeurashedConfig:
+        if self.sweeps_world and self.world.data is not None:
+            raise ValueError(
+                f"world.data: must be unset, as this experiment sweeps {self.sweeps_world}, "
+                f"which needs the world generator; got {self.world.data!r}"
+            )
+        return self
+
+
+# element types of swept tuples: each value carries its accepted range
+PoolSize = Annotated[int, Field(ge=0, le=10**6)]
+Rate = Annotated[float, Field(ge=0.0, lt=1.0)]
+PositiveRate = Annotated[float, Field(gt=0.0, lt=1.0)]
+StepSize = Annotated[float, Field(gt=0.0, le=100.0)]
+BatchSize = Annotated[int, Field(ge=1, le=100000)]
 
 
 def replicate_seeds(seed: int, replicates: int):
@@ -64,9 +85,13 @@ def tag(rows: list[dict], **columns) -> list[dict]:
 
 
 def final_mean(recorder, metric: str, **groups) -> float:
-    """Mean over replicates of a metric's last recorded value."""
-    _, values = recorder.series(metric, **groups)
-    return float(values[:, -1].mean())
+    """Mean over replicates of a metric's last recorded value, NaNs left out (NaN if all are:
+    e.g. the fit of flipped examples at ε = 0, or other-superclass pairs in a flat tree)."""
+    import numpy as np
+
+    last = recorder.series(metric, **groups)[1][:, -1]
+    finite = last[np.isfinite(last)]
+    return float(finite.mean()) if finite.size else float("nan")
 
 
 def crossing_time(steps, values, level: float) -> float | None:

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from learnmech.experiments.neurashed_common import (
     NeurashedConfig,
+    PositiveRate,
     crossing_time,
     log_slope,
     replicate_seeds,
@@ -27,8 +28,9 @@ RATE_TOLERANCE = 0.2  # relative, on A's class-volume decay rate against −log(
 
 
 class Config(NeurashedConfig):
-    gammas: tuple[float, ...] = Field(
-        (2.5e-3, 5e-3, 1e-2), description="compression rates γ swept (each in (0, 1))")
+    gammas: tuple[PositiveRate, ...] = Field(
+        (2.5e-3, 5e-3, 1e-2), min_length=1,
+        description="compression rates γ swept (each in (0, 1))")
     phase_steps: int = Field(10000, ge=1, le=10**9, description="steps of each phase")
 
 

@@ -11,16 +11,26 @@ negative once p_y(x) > 1 − nKγ (for b = 1; the mean-over-batch gradient makes
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
 
-from learnmech.experiments.neurashed_common import NeurashedConfig, final_mean, run_replicates, tag
+from learnmech.experiments.neurashed_common import (
+    NeurashedConfig,
+    PoolSize,
+    final_mean,
+    run_replicates,
+    tag,
+)
 from learnmech.experiments.registry import Experiment, register
 from learnmech.experiments.result import Result
 
 
 class Config(NeurashedConfig):
-    pools: tuple[int, ...] = Field(
+    sweeps_world: ClassVar[str] = "world.pool"
+    pools: tuple[PoolSize, ...] = Field(
         (100, 300, 1000, 2000, 10000),
+        min_length=1,
         description="nuisance pool sizes P swept (each in [0, 10^6]); world.pool is the headline",
     )
 

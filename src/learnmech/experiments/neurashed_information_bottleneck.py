@@ -12,6 +12,8 @@ of one class share their class features exactly) and in the configured world.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
 
 from learnmech.experiments.neurashed_common import NeurashedConfig, run_replicates, tag
@@ -23,6 +25,7 @@ COORDS = ("i_xt", "i_ty", "i_xt_given_y")
 
 
 class Config(NeurashedConfig):
+    sweeps_world: ClassVar[str] = "world.rho and world.delta (the clean world)"
     bin_width: float = Field(0.5, gt=0.0, le=1e6, description="binning width (score units)")
     noise_std: float = Field(0.5, gt=0.0, le=1e6, description="Gaussian channel std s")
 

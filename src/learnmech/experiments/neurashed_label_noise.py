@@ -8,9 +8,17 @@ of the clean (resp. flipped) training examples are fit.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
 
-from learnmech.experiments.neurashed_common import NeurashedConfig, run_replicates, tag
+from learnmech.experiments.neurashed_common import (
+    NeurashedConfig,
+    Rate,
+    final_mean,
+    run_replicates,
+    tag,
+)
 from learnmech.experiments.registry import Experiment, register
 from learnmech.experiments.result import Result
 
@@ -18,8 +26,10 @@ FIT_LEVEL = 0.9
 
 
 class Config(NeurashedConfig):
-    noise_levels: tuple[float, ...] = Field(
-        (0.0, 0.1, 0.2, 0.4, 0.6), description="label-noise rates ε swept (each in [0, 1))")
+    sweeps_world: ClassVar[str] = "world.label_noise"
+    noise_levels: tuple[Rate, ...] = Field(
+        (0.0, 0.1, 0.2, 0.4, 0.6), min_length=1,
+        description="label-noise rates ε swept (each in [0, 1))")
     headline_noise: float = Field(0.2, gt=0.0, lt=1.0, description="ε of the headline numbers")
 
 
@@ -70,14 +80,6 @@ def steps_to_fit(recorder, metric: str):
     return int(steps[reached[0]]) if len(reached) else None
 
 
-def final(recorder, metric: str) -> float:
-    """Replicate mean of the last record; NaN where undefined (no flipped example at ε = 0)."""
-    import numpy as np
-
-    last = recorder.series(metric)[1][:, -1]
-    return float(np.mean(last[np.isfinite(last)])) if np.isfinite(last).any() else float("nan")
-
-
 def _summary(recorders, config: Config) -> dict:
     import numpy as np
 
@@ -93,11 +95,11 @@ def _summary(recorders, config: Config) -> dict:
         "steps_to_fit_noisy": noisy,
         "steps_to_fit_noisy_no_compression": steps_to_fit(off, "flipped_fit"),
         "flipped_fit_max": float(np.nanmax(np.nanmean(on.series("flipped_fit")[1], axis=0))),
-        "flipped_fit_final": final(on, "flipped_fit"),
-        "flipped_fit_final_no_compression": final(off, "flipped_fit"),
-        "clean_fit_final": final(on, "clean_fit"),
-        "test_acc_final": final(on, "test_acc"),
-        "test_acc_final_no_compression": final(off, "test_acc"),
+        "flipped_fit_final": final_mean(on, "flipped_fit"),
+        "flipped_fit_final_no_compression": final_mean(off, "flipped_fit"),
+        "clean_fit_final": final_mean(on, "clean_fit"),
+        "test_acc_final": final_mean(on, "test_acc"),
+        "test_acc_final_no_compression": final_mean(off, "test_acc"),
         "flipped_score_nuisance_share_max": float(np.nanmax(np.nanmean(share, axis=0))),
     }
     first = clean is not None and (noisy is None or clean < noisy)
@@ -126,7 +128,7 @@ def _figures(recorders, config: Config) -> dict:
             xlabel="step", ylabel="share fit", title=f"ε = {eps:g}, {label}",
             hlines={"90% fit": FIT_LEVEL})
     levels = sorted({e for e, g in recorders if g == gamma})
-    finals = {m: [final(recorders[e, gamma], m) for e in levels]
+    finals = {m: [final_mean(recorders[e, gamma], m) for e in levels]
               for m in ("clean_fit", "flipped_fit", "test_acc")}
     out["final_vs_noise"] = fig.sweep_plot(
         levels, [finals["clean_fit"], finals["flipped_fit"], finals["test_acc"]],

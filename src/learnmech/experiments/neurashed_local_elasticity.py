@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from learnmech.experiments.neurashed_common import NeurashedConfig, run_replicates
+from learnmech.experiments.neurashed_common import NeurashedConfig, final_mean, run_replicates
 from learnmech.experiments.registry import Experiment, register
 from learnmech.experiments.result import Result
 
@@ -47,8 +47,8 @@ def run(config: Config) -> Result:
         "elasticity_verdict": "holds" if mean_ratio[best] >= 3 else "fails",
     }
     for name in RELATIONS:
-        _, values = recorder.series("relative_similarity", relation=name)
-        summary[f"{name}_similarity_final"] = float(np.nanmean(values[:, -1]))
+        summary[f"{name}_similarity_final"] = final_mean(
+            recorder, "relative_similarity", relation=name)
     figures = _figures(recorder, matrices, steps, best, sim, config)
     return Result(summary=summary, metrics=recorder.rows, figures=figures, notes=_notes(summary))
 

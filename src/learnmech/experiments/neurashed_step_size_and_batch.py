@@ -12,7 +12,9 @@ from __future__ import annotations
 from pydantic import Field
 
 from learnmech.experiments.neurashed_common import (
+    BatchSize,
     NeurashedConfig,
+    StepSize,
     crossing_time,
     log_slope,
     run_replicates,
@@ -25,8 +27,11 @@ SLOPE_TOLERANCE = 0.2
 
 
 class Config(NeurashedConfig):
-    etas: tuple[float, ...] = Field((0.125, 0.25, 0.5, 1.0, 2.0), description="η swept (b = 1)")
-    batches: tuple[int, ...] = Field((1, 2, 4, 8, 16), description="b swept (η = train.eta)")
+    etas: tuple[StepSize, ...] = Field(
+        (0.125, 0.25, 0.5, 1.0, 2.0), min_length=2,
+        description="η swept at b = 1 (each in (0, 100])")
+    batches: tuple[BatchSize, ...] = Field(
+        (1, 2, 4, 8, 16), min_length=2, description="b swept at η = train.eta (each in [1, 10^5])")
     share_level: float = Field(0.5, gt=0.0, lt=1.0, description="nuisance share that ends t_c")
 
 
@@ -85,8 +90,8 @@ def _figures(times, config: Config, n_train: int) -> dict:
             ys.append(measured * np.asarray(values) / n_train)
             labels.append("measured t_c (epochs)")
         out[f"compression_time_vs_{axis}"] = fig.sweep_plot(
-            values, ys, labels=labels, xlabel=label, ylabel="compression time", logx=True)
-        out[f"compression_time_vs_{axis}"].axes[0].set_yscale("log")
+            values, ys, labels=labels, xlabel=label, ylabel="compression time", logx=True,
+            logy=True)
     return out
 
 

@@ -178,7 +178,7 @@ def _pack(worlds: list[World], readouts: list[Readout]) -> tuple:
 
 
 def _bar(total: int, enabled: bool):
-    if not enabled or total < 10**5:
+    if not enabled or total == 0:
         return None
     from learnmech.progress import bar
 

@@ -56,6 +56,21 @@ class WorldSpec(Section):
         0.0, ge=0.0, lt=1.0, description="ε, chance a training label is replaced by another class"
     )
     closure: bool = Field(False, description="downward closure: a present feature adds children")
+    data: str | None = Field(
+        None,
+        description="path to an .npz of the user's own data — features (n, F) 0/1, levels (F,), "
+        "labels (n,), optional test_features, test_labels, edges (E, 2), kinds (F,); replaces "
+        "the generator (keys above are then unused)",
+    )
+
+    @model_validator(mode="after")
+    def _check_data_file(self) -> WorldSpec:
+        if self.data is not None:
+            from pathlib import Path
+
+            if not self.data.endswith(".npz") or not Path(self.data).is_file():
+                raise ValueError(f"data: must be an existing .npz file; got {self.data!r}")
+        return self
 
     @model_validator(mode="after")
     def _check_per_level(self) -> WorldSpec:
@@ -73,7 +88,7 @@ class WorldSpec(Section):
                 )
             for v in values:
                 if not low <= v <= high:
-                    raise ValueError(f"{key}: each value must be in [{low}, {high}]; got {v}")
+                    raise ValueError(f"{key}: must be in [{low}, {high}] (every value); got {v}")
         return self
 
 
@@ -100,10 +115,11 @@ class TrainSpec(Section):
     def _check_rule(self) -> TrainSpec:
         if self.eta * self.gamma >= 1.0:
             raise ValueError(
-                f"eta*gamma: must be < 1 (shrink 1 − ηγ > 0); got {self.eta * self.gamma}"
+                f"gamma: must be < 1/eta = {1 / self.eta:g} (the shrink 1 − ηγ must stay "
+                f"positive); got {self.gamma:g}"
             )
         omega = self.omega if isinstance(self.omega, tuple) else (self.omega,)
         for v in omega:
             if not 0.0 <= v <= 1e6:
-                raise ValueError(f"omega: each value must be in [0, 1e6]; got {v}")
+                raise ValueError(f"omega: must be in [0, 1e6] (every value); got {v}")
         return self

@@ -109,8 +109,13 @@ class World:
 
 
 def make_world(spec: WorldSpec | None = None, seed: int | np.random.Generator = 0) -> World:
-    """Draw a world from ``spec`` (defaults if None); every random choice flows from ``seed``."""
+    """Draw a world from ``spec`` (defaults if None); every random choice flows from ``seed``.
+
+    With ``spec.data`` set, the user's data is loaded instead (:func:`load_world`).
+    """
     spec = spec or WorldSpec()
+    if spec.data is not None:
+        return load_world(spec.data)
     rng = np.random.default_rng(seed)
     taxonomy = (
         taxonomy_from_mapping(spec.taxonomy)
@@ -178,6 +183,19 @@ def world_from_arrays(
         _examples_from_dense(features, labels),
         _examples_from_dense(np.asarray(test_features), np.asarray(test_labels, np.int64)),
     )
+
+
+def load_world(path: str) -> World:
+    """A world from an .npz holding the arguments of :func:`world_from_arrays` by name."""
+    with np.load(path) as data:
+        missing = {"features", "levels", "labels"} - set(data.files)
+        if missing:
+            raise ValueError(f"world.data: {path} lacks the arrays {sorted(missing)}")
+        optional = ("test_features", "test_labels", "kinds", "edges")
+        return world_from_arrays(
+            data["features"], data["levels"], data["labels"],
+            **{name: data[name] for name in optional if name in data.files},
+        )
 
 
 def level_owner_depth(taxonomy: Taxonomy, n_levels: int) -> list[int]:

@@ -671,6 +671,20 @@ def info_curves(
     return fig
 
 
+def _finish_axes(fig: Figure, ax: Axes, x: np.ndarray, *, xlabel: str, ylabel: str,
+                 title: str, logx: bool, logy: bool) -> None:
+    """Axis scales, labels, title and legend: the common ending of the line plots."""
+    if logx:
+        _set_log_x(ax, x)
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    _legend(fig, ax)
+
+
 def _legend(fig: Figure, ax: Axes, **kwargs: Any) -> None:
     """In the axes ("best") when short; below the axes, outside the data, when long."""
     handles, labels = ax.get_legend_handles_labels()
@@ -768,15 +782,8 @@ def curves_with_bands(
         for j, (label, yv) in enumerate((hlines or {}).items()):
             ax.axhline(float(yv), color=("#000000", "#666666", "#999999")[j % 3],
                        ls=(0, (1.5, 1.5)), lw=1.0, zorder=2, label=label)
-        if logx:
-            _set_log_x(ax, xx)
-        if logy:
-            ax.set_yscale("log")
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
-        if title:
-            ax.set_title(title)
-        _legend(fig, ax)
+        _finish_axes(fig, ax, xx, xlabel=xlabel, ylabel=ylabel, title=title, logx=logx,
+                     logy=logy)
     return fig
 
 
@@ -788,6 +795,7 @@ def sweep_plot(
     xlabel: str,
     ylabel: str,
     logx: bool = False,
+    logy: bool = False,
     title: str = "",
     errors: Any = None,
 ) -> Figure:
@@ -803,8 +811,8 @@ def sweep_plot(
         Legend entries.
     xlabel, ylabel : str
         Axis labels (with units).
-    logx : bool
-        Log x-axis.
+    logx, logy : bool
+        Log axes.
     title : str
         Axes title.
     errors : array-like, shape (n_series, n_x), optional
@@ -837,13 +845,8 @@ def sweep_plot(
             ax.errorbar(xx, row, yerr=None if err is None else err[i], color=sty["color"],
                         ls=sty["linestyle"], marker=sty["marker"], ms=5, capsize=2.5,
                         elinewidth=0.9, capthick=0.9, label=label)
-        if logx:
-            _set_log_x(ax, xx)
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
-        if title:
-            ax.set_title(title)
-        _legend(fig, ax)
+        _finish_axes(fig, ax, xx, xlabel=xlabel, ylabel=ylabel, title=title, logx=logx,
+                     logy=logy)
     return fig
 
 
