@@ -26,9 +26,28 @@ DOCUMENTED_KEYS = {
     "neurashed.information-bottleneck": [
         "clean_top_ixt_given_y_peak", "clean_top_ixt_given_y_final", "clean_top_ity_max",
         "clean_top_ity_final"],
-    "neurashed.local-elasticity": ["elasticity_ratio_max"],
-    "neurashed.label-noise": ["steps_to_fit_clean", "steps_to_fit_noisy"],
+    "neurashed.local-elasticity": ["elasticity_ratio_max", "elasticity_ratio_at_initialisation",
+                                   "elasticity_ratio_final", "elasticity_verdict"],
+    "neurashed.label-noise": ["steps_to_fit_clean", "steps_to_fit_noisy",
+                              "steps_to_fit_noisy_no_compression", "flipped_fit_max",
+                              "flipped_score_nuisance_share_at_peak_fit",
+                              "clean_score_nuisance_share_at_peak_fit", "clean_first_verdict",
+                              "compression_limits_memorisation_verdict",
+                              "memorised_through_nuisance_verdict"],
+    "neurashed.forgetting": ["acc_A_final", "superclass_acc_A_final", "superclass_acc_A_chance",
+                             "decay_rate_over_predicted_min", "decay_rate_over_predicted_max",
+                             "half_life_slope_vs_gamma", "rate_set_by_gamma_verdict",
+                             "ancestors_protect_verdict"],
+    "neurashed.step-size-and-batch": ["compression_steps_slope_eta",
+                                      "compression_steps_slope_batch",
+                                      "compression_epochs_slope_batch"],
 }
+DOCUMENTED_KEYS["neurashed.implicit-regularization"] += [
+    "effective_over_semantic", "no_compression_gap_min_over_pools",
+    "compression_threshold_sign_agreement", "compression_threshold_p_star"]
+DOCUMENTED_KEYS["neurashed.information-bottleneck"] += [
+    "clean_top_ixt_given_y_initial", "bottleneck_verdict", "clean_top_ixt_given_y_peak_binned",
+    "bottleneck_binned_verdict"]
 
 
 def documented_commands() -> list[str]:

@@ -109,6 +109,12 @@ def test_user_data_world_and_its_refusals():
         world_from_arrays(x, [2, 1, 1], [0, 1])
     with pytest.raises(ValueError, match="one level below"):
         world_from_arrays(x, [1, 1, 2], [0, 1], edges=[[0, 1]])
+    with pytest.raises(ValueError, match="both or neither"):
+        world_from_arrays(x, [1, 1, 2], [0, 1], test_features=x)
+    with pytest.raises(ValueError, match=r"test_labels: must be in \[0, 1\]"):
+        world_from_arrays(x, [1, 1, 2], [0, 1], test_features=x, test_labels=[0, 5])
+    with pytest.raises(ValueError, match="kinds"):
+        world_from_arrays(x, [1, 1, 2], [0, 1], kinds=[0, 7, 1])
 
 
 def test_spec_refuses_per_level_lists_of_the_wrong_length():

@@ -27,6 +27,16 @@ class NeurashedConfig(ExperimentConfig):
     sweeps_world: ClassVar[str | None] = None
 
     @model_validator(mode="after")
+    def _check_omega_levels(self) -> NeurashedConfig:
+        omega = self.train.omega
+        if isinstance(omega, tuple) and self.world.data is None and len(omega) != self.world.levels:
+            raise ValueError(
+                f"train.omega: must be one value or world.levels = {self.world.levels} values "
+                f"(one per level); got {len(omega)}"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _refuse_data_when_sweeping(self) -> NeurashedConfig:
         if self.sweeps_world and self.world.data is not None:
             raise ValueError(
@@ -42,6 +52,11 @@ Rate = Annotated[float, Field(ge=0.0, lt=1.0)]
 PositiveRate = Annotated[float, Field(gt=0.0, lt=1.0)]
 StepSize = Annotated[float, Field(gt=0.0, le=100.0)]
 BatchSize = Annotated[int, Field(ge=1, le=100000)]
+
+
+def updated(section, **changes):
+    """A copy of a spec section with ``changes``, validated like the config (sweeps use it)."""
+    return type(section).model_validate({**section.model_dump(), **changes})
 
 
 def replicate_seeds(seed: int, replicates: int):
@@ -60,11 +75,13 @@ def run_replicates(
     train: TrainSpec | None = None,
     extra: Callable | None = None,
     progress: bool = True,
+    keep_snapshots: bool = False,
 ):
     """Train ``config.seeds`` replicates; returns (recorder, simulation).
 
     ``world``/``train`` override the config's sections (for sweeps); ``extra`` adds rows at
-    every record (see :class:`learnmech.neurashed.observables.Recorder`).
+    every record; ``keep_snapshots`` keeps the amplitudes of every record (see
+    :class:`learnmech.neurashed.observables.Recorder`).
     """
     from learnmech.neurashed.dynamics import simulate
     from learnmech.neurashed.observables import Recorder
@@ -74,7 +91,7 @@ def run_replicates(
     train = train or config.train
     seeds = replicate_seeds(config.seed, config.seeds)
     worlds = [make_world(world, seed=world_ss) for world_ss, _ in seeds]
-    recorder = Recorder(extra)
+    recorder = Recorder(extra, keep_snapshots=keep_snapshots)
     sim = simulate(worlds, train, [rng for _, rng in seeds], observe=recorder, progress=progress)
     return recorder, sim
 

@@ -11,7 +11,7 @@ reinforced and hold A's examples in their superclass.
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from learnmech.experiments.neurashed_common import (
     NeurashedConfig,
@@ -19,12 +19,14 @@ from learnmech.experiments.neurashed_common import (
     crossing_time,
     log_slope,
     replicate_seeds,
+    updated,
 )
 from learnmech.experiments.registry import Experiment, register
 from learnmech.experiments.result import Result
 
 SLOPE_TOLERANCE = 0.3  # on the log-slope of the accuracy half-life against γ
 RATE_TOLERANCE = 0.2  # relative, on A's class-volume decay rate against −log(1 − ηγ)
+PROTECTION_MARGIN = 0.2  # A's final superclass accuracy must beat its chance level by this
 
 
 class Config(NeurashedConfig):
@@ -33,13 +35,22 @@ class Config(NeurashedConfig):
         description="compression rates γ swept (each in (0, 1))")
     phase_steps: int = Field(10000, ge=1, le=10**9, description="steps of each phase")
 
+    @model_validator(mode="after")
+    def _check_shrink(self) -> Config:
+        if max(self.gammas) * self.train.eta >= 1.0:
+            raise ValueError(
+                f"gammas: must each be < 1/train.eta = {1 / self.train.eta:g} (the shrink "
+                f"1 − ηγ must stay positive); got {list(self.gammas)}"
+            )
+        return self
+
 
 def run(config: Config) -> Result:
     from learnmech.progress import bar
 
     rows, curves = [], {}
     for gamma in bar(config.gammas, desc="forgetting sweep"):
-        train = config.train.model_copy(update={"gamma": gamma})
+        train = updated(config.train, gamma=gamma)
         found, curves[gamma] = _two_phases(config, train)
         rows += [{**r, "gamma": gamma} for r in found]
     summary = _summary(curves, config)
@@ -81,11 +92,20 @@ def _two_phases(config: Config, train):
                 rows += _measure(sim, a, b, step=int(target) if phase else 0)  # end of phase 1 = 0
     steps = np.array(sorted({r["step"] for r in rows}))
     curves = {}
-    for metric in ("acc_A", "superclass_acc_A", "acc_B", "class_volume_A"):
+    for metric in ("acc_A", "superclass_acc_A", "acc_B", "class_volume_A"):  # (S, T) each
         values = np.array([[r["value"] for r in rows if r["metric"] == metric and r["seed"] == s]
                            for s in range(config.seeds)])
         curves[metric] = (steps, values)
+    curves["superclass_chance"] = superclass_chance(worlds[0].taxonomy, a, b)
     return rows, curves
+
+
+def superclass_chance(taxonomy, a, b) -> float:
+    """Share of B's classes in the superclass of an A class, averaged over A's classes."""
+    import numpy as np
+
+    group = taxonomy.class_group()
+    return float(np.mean([np.mean(group[b] == group[k]) for k in a]))
 
 
 def _measure(sim, a, b, step):
@@ -158,7 +178,9 @@ def _summary(curves, config: Config) -> dict:
     summary["half_life_slope_tolerance"] = SLOPE_TOLERANCE
     ok = slope is not None and abs(slope + 1) <= SLOPE_TOLERANCE
     summary["accuracy_half_life_inverse_gamma_verdict"] = "holds" if ok else "fails"
-    protected = summary["superclass_acc_A_final"] >= summary["acc_A_final"] + 0.2
+    # chance: A's superclass accuracy if its examples went to B's classes uniformly at random
+    summary["superclass_acc_A_chance"] = head["superclass_chance"]
+    protected = summary["superclass_acc_A_final"] >= head["superclass_chance"] + PROTECTION_MARGIN
     summary["ancestors_protect_verdict"] = "holds" if protected else "fails"
     return summary
 
@@ -183,16 +205,26 @@ def _figures(curves, config: Config) -> dict:
     return out
 
 
+def _half_life_sentence(summary) -> str:
+    slope = summary["half_life_slope_vs_gamma"]
+    if slope is None:
+        return "The accuracy half-life needs at least two γ with forgetting to give a slope."
+    if summary["accuracy_half_life_inverse_gamma_verdict"] == "holds":
+        return f"The accuracy half-life scales as 1/γ (log-slope {slope:.2f})."
+    return (f"The accuracy half-life scales with γ with log-slope {slope:.2f}, not −1: accuracy "
+            "falls when B's features overtake A's, and their size depends on γ too.")
+
+
 def _notes(summary) -> str:
     return (
         f"A's accuracy falls from {summary['acc_A_end_of_phase1']:.2f} to "
         f"{summary['acc_A_final']:.2f} while training on B; its superclass accuracy ends at "
-        f"{summary['superclass_acc_A_final']:.2f}: the shared ancestor features keep A's examples "
-        "in the right superclass. A's class volume decays at "
+        f"{summary['superclass_acc_A_final']:.2f} against a chance level of "
+        f"{summary['superclass_acc_A_chance']:.2f} (A's examples sent to B's classes at random): "
+        "the shared ancestor features keep A's examples in the right superclass. A's class "
+        "volume decays at "
         f"{summary['decay_rate_over_predicted_min']:.2f}–{summary['decay_rate_over_predicted_max']:.2f}"
-        " times the predicted rate −log(1 − ηγ). The accuracy half-life scales with γ with "
-        f"log-slope {summary['half_life_slope_vs_gamma']:.2f}, not −1: accuracy falls when B's "
-        "features overtake A's, and their size depends on γ too."
+        f" times the predicted rate −log(1 − ηγ). {_half_life_sentence(summary)}"
     )
 
 

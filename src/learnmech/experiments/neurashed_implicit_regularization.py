@@ -21,6 +21,7 @@ from learnmech.experiments.neurashed_common import (
     final_mean,
     run_replicates,
     tag,
+    updated,
 )
 from learnmech.experiments.registry import Experiment, register
 from learnmech.experiments.result import Result
@@ -36,8 +37,6 @@ class Config(NeurashedConfig):
 
 
 def run(config: Config) -> Result:
-    import numpy as np
-
     from learnmech.progress import bar
 
     rows, finals = [], {}
@@ -45,23 +44,26 @@ def run(config: Config) -> Result:
     headline = None
     for pool, gamma in bar([(p, g) for p in pools for g in (config.train.gamma, 0.0)],
                            desc="implicit-regularization sweep"):
-        world = config.world.model_copy(update={"pool": pool})
-        train = config.train.model_copy(update={"gamma": gamma})
-        recorder, sim = run_replicates(config, world=world, train=train, progress=False)
+        world = updated(config.world, pool=pool)
+        train = updated(config.train, gamma=gamma)
+        is_headline = pool == _headline_pool(config) and gamma == config.train.gamma
+        recorder, sim = run_replicates(config, world=world, train=train, progress=False,
+                                       keep_snapshots=is_headline)
         rows += tag(recorder.rows, pool=pool, gamma=gamma)
         finals[pool, gamma] = {m: final_mean(recorder, m) for m in
                                ("nuisance_share", "train_acc", "test_acc", "flipped_fit")}
         finals[pool, gamma]["effective_features"] = final_mean(
             recorder, "effective_features", level=0)
-        if pool == _headline_pool(config) and gamma == config.train.gamma:
+        if is_headline:
             headline = (recorder, sim)
     recorder, sim = headline
     semantic = int(sim.worlds[0].semantic.sum())
     threshold = _threshold_check(recorder, sim, config)
     summary = _summary(config, finals, semantic, threshold)
     figures = _figures(config, rows, finals, pools, recorder, sim, threshold)
-    return Result(summary=summary, metrics=rows + threshold["rows"], figures=figures,
-                  notes=_notes(summary, config, np))
+    return Result(summary=summary, metrics=rows + (threshold["rows"] if threshold else []),
+                  figures=figures,
+                  notes=_notes(summary))
 
 
 def _headline_pool(config: Config) -> int:
@@ -69,49 +71,73 @@ def _headline_pool(config: Config) -> int:
     return pool if isinstance(pool, int) else int(max(pool))
 
 
-def _threshold_check(recorder, sim, config: Config) -> dict:
+def private_log_growth(p_y, *, eta: float, gamma: float, n_train: int, weight: float = 1.0):
+    """E[Δ log λ_f] per step of a nuisance feature held by one training example x only.
+
+    η w (1 − p_y(x)) / N + log(1 − ηγ): multiplicative rule, sum readout, w = β ω_l the
+    feature's readout weight, N training examples (module docstring).
+    """
+    import numpy as np
+
+    return eta * weight * (1 - np.asarray(p_y)) / n_train + np.log1p(-eta * gamma)
+
+
+def threshold_p_star(*, eta: float, gamma: float, n_train: int, weight: float = 1.0) -> float:
+    """The p_y(x) at which :func:`private_log_growth` crosses zero (≈ 1 − Nγ/w)."""
+    import numpy as np
+
+    return float(1 + n_train * np.log1p(-eta * gamma) / (eta * weight))
+
+
+def _threshold_check(recorder, sim, config: Config) -> dict | None:
     """Measured log-growth per step of single-example nuisance features against p_y(x).
 
     For each training example x and each interval between records, the mean over x's private
     nuisance features of Δ log λ / Δt is set against the prediction at the interval's mean p_y.
+    None where the prediction does not apply (rules other than multiplicative, flow readout).
     """
     import numpy as np
 
     from learnmech.neurashed.world import NUISANCE
 
+    if config.train.rule != "multiplicative" or config.train.readout != "sum":
+        return None
     eta, gamma = config.train.eta, config.train.gamma
     world, readout = sim.worlds[0], sim.readouts[0]
-    n = world.train.n  # n·K of the spec: every training example
+    n = world.train.n  # N = n·K of the spec: every training example
     features = world.train.to_sparse(world.n_features)
     counts = np.asarray(features.sum(axis=0)).ravel()
     private = (world.kind == NUISANCE) & (counts == 1)
     owner = np.asarray(features[:, private].argmax(axis=0)).ravel()  # the example holding it
+    held = np.bincount(owner, minlength=n)
+    has_private = held > 0
+    weight = np.bincount(owner, weights=readout.weight[private], minlength=n)[has_private]
+    weight /= held[has_private]  # mean readout weight of each example's private features
     steps = sorted(recorder.snapshots)
     p_y, log_lam = [], []
     for step in steps:
         lam = recorder.snapshots[step][0]
         logp = readout.log_probs(features, lam)[np.arange(n), world.train.labels]
-        p_y.append(np.exp(logp))
+        p_y.append(np.exp(logp)[has_private])
         sums = np.bincount(owner, weights=np.log(lam[private]), minlength=n)
-        log_lam.append(sums / np.maximum(np.bincount(owner, minlength=n), 1))
-    p_y, log_lam = np.array(p_y), np.array(log_lam)  # (T, n)
+        log_lam.append(sums[has_private] / held[has_private])
+    p_y, log_lam = np.array(p_y), np.array(log_lam)  # (T, examples with private features)
     late = [i for i in range(1, len(steps)) if steps[i] - steps[i - 1] >= 10 * n]
-    rows, measured, predicted, p_mid = [], [], [], []
+    measured, predicted, p_mid = [], [], []
     for i in late:
-        dt = steps[i] - steps[i - 1]
         mid = 0.5 * (p_y[i] + p_y[i - 1])
-        rate = (log_lam[i] - log_lam[i - 1]) / dt
-        pred = eta * (1 - mid) / n + np.log1p(-eta * gamma)  # n = n_per_class · K examples
-        measured += list(rate)
-        predicted += list(pred)
+        measured += list((log_lam[i] - log_lam[i - 1]) / (steps[i] - steps[i - 1]))
+        predicted += list(private_log_growth(mid, eta=eta, gamma=gamma, n_train=n, weight=weight))
         p_mid += list(mid)
     measured, predicted, p_mid = map(np.asarray, (measured, predicted, p_mid))
     clear = np.abs(predicted) > 0.25 * eta * gamma  # leave out the undecided band
     agreement = float(np.mean(np.sign(measured[clear]) == np.sign(predicted[clear])))
     rows = [{"metric": "threshold_measured_rate", "value": float(m), "p_y": float(p)}
             for m, p in zip(measured, p_mid, strict=True)]
-    return {"p_star": 1 - n * gamma, "n_train": n, "measured": measured, "predicted": predicted,
-            "p_mid": p_mid, "agreement": agreement, "rows": rows}
+    mean_weight = float(weight.mean())
+    return {"p_star": threshold_p_star(eta=eta, gamma=gamma, n_train=n, weight=mean_weight),
+            "n_train": n, "weight": mean_weight, "measured": measured, "p_mid": p_mid,
+            "agreement": agreement, "rows": rows}
 
 
 def _summary(config: Config, finals: dict, semantic: int, threshold: dict) -> dict:
@@ -127,7 +153,6 @@ def _summary(config: Config, finals: dict, semantic: int, threshold: dict) -> di
         "effective_features": all(f["effective_features"] <= 2 * semantic for f in compressed),
         "generalisation_gap": all(f["test_acc"] >= f["train_acc"] - 0.05 for f in compressed),
         "no_compression_keeps_nuisance": off["nuisance_share"] >= on["nuisance_share"] + 0.2,
-        "compression_threshold": threshold["agreement"] >= 0.9,
     }
     summary = {
         "nuisance_share_final": on["nuisance_share"],
@@ -140,13 +165,15 @@ def _summary(config: Config, finals: dict, semantic: int, threshold: dict) -> di
         "train_acc_final_no_compression": off["train_acc"],
         "no_compression_gap_min_over_pools": min(gaps),
         "effective_over_semantic": on["effective_features"] / semantic,
-        "compression_threshold_p_star": threshold["p_star"],
-        "compression_threshold_sign_agreement": threshold["agreement"],
+        "compression_threshold_p_star": threshold["p_star"] if threshold else None,
+        "compression_threshold_sign_agreement": threshold["agreement"] if threshold else None,
     }
     for (p, g), found in sorted(finals.items()):
         tail = f"P{p}" + ("" if g == gamma else "_no_compression")
         summary.update({f"{m}_final_{tail}": found[m]
                         for m in ("nuisance_share", "train_acc", "test_acc")})
+    if threshold:  # a verdict only where the prediction applies
+        holds["compression_threshold"] = threshold["agreement"] >= 0.9
     summary.update({f"{k}_verdict": "holds" if v else "fails" for k, v in holds.items()})
     return summary
 
@@ -196,7 +223,8 @@ def _figures(config, rows, finals, pools, recorder, sim, threshold) -> dict:
                 for m in ("train_acc", "test_acc")],
         labels=[f"{m}, γ = {g:g}" for g in (gamma, 0.0) for m in ("train", "test")],
         xlabel="nuisance pool P per level", ylabel="final accuracy", logx=True)
-    out["compression_threshold"] = _threshold_figure(threshold, config)
+    if threshold:
+        out["compression_threshold"] = _threshold_figure(threshold, config)
     return out
 
 
@@ -208,31 +236,37 @@ def _threshold_figure(threshold, config):
     from learnmech.report.figures import style
 
     eta, gamma = config.train.eta, config.train.gamma
-    n = threshold["n_train"]
     p = np.linspace(0, 1, 200)
+    predicted = private_log_growth(p, eta=eta, gamma=gamma, n_train=threshold["n_train"],
+                                   weight=threshold["weight"])
     with style():
         figure = Figure(figsize=(4.8, 3.4), layout="constrained")
         ax = figure.add_subplot()
         ax.scatter(threshold["p_mid"], threshold["measured"], s=6, alpha=0.35,
                    label="measured (per example, per interval)")
-        ax.plot(p, eta * (1 - p) / n + np.log1p(-eta * gamma), color="k", lw=1.5,
-                label="predicted η(1−p)/(nK) + log(1−ηγ)")
+        ax.plot(p, predicted, color="k", lw=1.5, label="predicted ηw(1−p)/(nK) + log(1−ηγ)")
         ax.axhline(0, color="0.6", lw=0.8)
         ax.axvline(threshold["p_star"], color="C3", ls="--", lw=1,
-                   label=f"p* = 1 − nKγ = {threshold['p_star']:.2f}")
+                   label=f"p* ≈ 1 − nKγ/w = {threshold['p_star']:.2f}")
         ax.set_xlabel("p_y(x) over the interval")
         ax.set_ylabel("log-growth per step of x's private\nnuisance features")
         ax.legend(fontsize=7, loc="upper right")
     return figure
 
 
-def _notes(summary, config, np) -> str:
-    return (
-        "Nuisance (memorising) volume first grows while examples are being fit, then drains "
-        f"once p_y(x) exceeds 1 − nKγ = {summary['compression_threshold_p_star']:.2f}; the sign "
-        "of the measured log-growth of private nuisance features agrees with that prediction "
-        f"in {100 * summary['compression_threshold_sign_agreement']:.0f}% of the decided "
-        "(example, interval) pairs. Without compression (γ = 0) the nuisance share stays at "
+def _notes(summary) -> str:
+    if summary["compression_threshold_p_star"] is None:
+        threshold = ("The compression threshold is derived for the multiplicative rule with the "
+                     "sum readout; it is not checked under this rule or readout. ")
+    else:
+        threshold = (
+            "Nuisance (memorising) volume first grows while examples are being fit, then drains "
+            f"once p_y(x) exceeds p* ≈ 1 − nKγ = {summary['compression_threshold_p_star']:.2f}; "
+            "the sign of the measured log-growth of private nuisance features agrees with that "
+            f"prediction in {100 * summary['compression_threshold_sign_agreement']:.0f}% of the "
+            "decided (example, interval) pairs. ")
+    return threshold + (
+        "Without compression (γ = 0) the nuisance share stays at "
         f"{summary['nuisance_share_final_no_compression']:.2f}; test accuracy "
         f"{summary['test_acc_final']:.3f} with compression vs "
         f"{summary['test_acc_final_no_compression']:.3f} without."

@@ -16,7 +16,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from learnmech.experiments.neurashed_common import NeurashedConfig, run_replicates, tag
+from learnmech.experiments.neurashed_common import NeurashedConfig, run_replicates, tag, updated
 from learnmech.experiments.registry import Experiment, register
 from learnmech.experiments.result import Result
 
@@ -36,7 +36,7 @@ def clean_world(config: Config):
 
     rho = list(per_level(config.world.rho, config.world.levels))
     rho[-1] = 1.0
-    return config.world.model_copy(update={"rho": tuple(rho), "delta": 0.0})
+    return updated(config.world, rho=tuple(rho), delta=0.0)
 
 
 def run(config: Config) -> Result:

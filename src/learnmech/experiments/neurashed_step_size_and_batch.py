@@ -9,7 +9,7 @@ noise scale η/b of the linear-scaling picture of real training.
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from learnmech.experiments.neurashed_common import (
     BatchSize,
@@ -19,6 +19,7 @@ from learnmech.experiments.neurashed_common import (
     log_slope,
     run_replicates,
     tag,
+    updated,
 )
 from learnmech.experiments.registry import Experiment, register
 from learnmech.experiments.result import Result
@@ -34,19 +35,27 @@ class Config(NeurashedConfig):
         (1, 2, 4, 8, 16), min_length=2, description="b swept at η = train.eta (each in [1, 10^5])")
     share_level: float = Field(0.5, gt=0.0, lt=1.0, description="nuisance share that ends t_c")
 
+    @model_validator(mode="after")
+    def _check_shrink(self) -> Config:
+        if max(self.etas) * self.train.gamma >= 1.0:
+            raise ValueError(
+                f"etas: must each be < 1/train.gamma = {1 / self.train.gamma:g} (the shrink "
+                f"1 − ηγ must stay positive); got {list(self.etas)}"
+            )
+        return self
+
 
 def run(config: Config) -> Result:
     import numpy as np
 
     from learnmech.progress import bar
 
-    runs = [("eta", eta, config.train.model_copy(update={"eta": eta, "batch": 1}))
-            for eta in config.etas]
-    runs += [("batch", b, config.train.model_copy(update={"batch": b})) for b in config.batches]
+    runs = [("eta", eta, updated(config.train, eta=eta, batch=1)) for eta in config.etas]
+    runs += [("batch", b, updated(config.train, batch=b)) for b in config.batches]
     rows, times = [], {}
     for axis, value, train in bar(runs, desc="step-size and batch sweep"):
         steps = int(np.ceil(config.train.steps * max(1.0, config.train.eta / train.eta)))
-        train = train.model_copy(update={"steps": steps, "records": max(train.records, 60)})
+        train = updated(train, steps=steps, records=max(train.records, 60))
         recorder, sim = run_replicates(config, train=train, progress=False)
         rows += tag(recorder.rows, sweep=axis, sweep_value=value)
         times[axis, value] = crossing_time(*recorder.series("nuisance_share"), config.share_level)

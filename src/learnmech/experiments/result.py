@@ -1,6 +1,6 @@
 """The value every experiment returns: numbers, a long-format table and figures.
 
-An experiment's ``run(config, progress)`` returns a :class:`Result`; the run layer
+An experiment's ``run(config)`` returns a :class:`Result`; the run layer
 (:mod:`learnmech.runs`) turns it into the run directory (summary.json, metrics.csv,
 figures/*.png, report.html). Experiments never write files themselves.
 """

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from learnmech.neurashed.readout import Readout, make_readout
+from learnmech.neurashed.readout import Readout, make_readout, points_to_label
 from learnmech.neurashed.spec import TrainSpec
 from learnmech.neurashed.world import World
 
@@ -144,8 +144,7 @@ def dense_steps(
         rows = batches[t * spec.batch : (t + 1) * spec.batch]
         x, y = features[rows], labels[rows]
         if spec.rule == "fixed":
-            best = readout.wiring[:, y].T >= readout.wiring.max(axis=1)
-            used = x * (best & (readout.wiring[:, y].T > 0))  # (b, F)
+            used = x * points_to_label(readout.wiring, y)  # (b, F)
             lam = lam * growth_factor(spec) ** used.mean(axis=0) * shrink ** (1 - used.mean(axis=0))
             continue
         g = readout.gradients(x, y, lam).mean(axis=0)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from learnmech.neurashed.readout import Readout
+from learnmech.neurashed.readout import Readout, points_to_label
 from learnmech.neurashed.spec import TrainSpec
 from learnmech.neurashed.world import World
 
@@ -64,8 +64,7 @@ def measure_elasticity(
     n = len(labels)
     before = readout.log_probs(features, lam)[np.arange(n), labels]  # (n,)
     if spec.rule == "fixed":
-        best = readout.wiring[:, labels].T >= readout.wiring.max(axis=1)
-        drive = features.toarray() * (best & (readout.wiring[:, labels].T > 0))
+        drive = features.toarray() * points_to_label(readout.wiring, labels)
     else:
         drive = readout.gradients(features, labels, lam)  # (n, F)
     change = np.empty((n, n))

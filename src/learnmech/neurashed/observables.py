@@ -98,16 +98,19 @@ class Recorder:
 
     Pass it as ``observe`` to :func:`learnmech.neurashed.dynamics.simulate`.
     ``extra(step, seed, world, readout, lam) -> list[dict]`` adds experiment-specific rows;
-    ``snapshots[step]`` keeps the amplitudes, of shape (S, n_features), at every record.
+    With ``keep_snapshots``, ``snapshots[step]`` keeps the amplitudes, of shape
+    (S, n_features), at every record.
     """
 
     extra: object = None
+    keep_snapshots: bool = False
     rows: list[dict] = field(default_factory=list)
     snapshots: dict[int, np.ndarray] = field(default_factory=dict)
 
     def __call__(self, sim) -> None:
         step, amplitudes = sim.step, sim.amplitudes
-        self.snapshots[int(step)] = amplitudes
+        if self.keep_snapshots:
+            self.snapshots[int(step)] = amplitudes
         for seed, (world, readout) in enumerate(zip(sim.worlds, sim.readouts, strict=True)):
             lam = amplitudes[seed]
             found = [{"metric": k, "value": v} for k, v in fit_metrics(world, readout, lam).items()]

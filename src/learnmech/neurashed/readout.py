@@ -107,6 +107,13 @@ def make_readout(world: World, spec: TrainSpec) -> Readout:
     )
 
 
+def points_to_label(wiring: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Boolean (n, F): W[y, f] is positive and (one of) the largest of W[:, f] — the features
+    the ``fixed`` rule grows for an example of label y (see :mod:`dynamics`)."""
+    toward = wiring[:, labels].T  # W[y_i, f], shape (n, F)
+    return (toward >= wiring.max(axis=1)) & (toward > 0)
+
+
 def log_softmax(scores: np.ndarray) -> np.ndarray:
     """Row-wise log-softmax of an array of shape (n, K)."""
     shifted = scores - scores.max(axis=1, keepdims=True)

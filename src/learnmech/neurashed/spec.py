@@ -105,7 +105,9 @@ class TrainSpec(Section):
     batch: int = Field(1, ge=1, le=100000, description="b, examples per mini-batch")
     lambda0: float = Field(0.05, gt=0.0, le=1e6, description="λ0, initial amplitude")
     beta: float = Field(1.0, gt=0.0, le=1e6, description="β, readout inverse temperature")
-    omega: PerLevelFloat = Field(1.0, description="ω_l, readout weight of each level")
+    omega: PerLevelFloat = Field(
+        1.0, description="ω_l, readout weight of each level (flow readout: only the top's enters)"
+    )
     fixed_gain: float = Field(
         0.05, gt=0.0, le=100.0, description="κ: the fixed rule grows used features by exp(ηκ)"
     )

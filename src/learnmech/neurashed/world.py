@@ -157,21 +157,27 @@ def world_from_arrays(
     """
     features = np.asarray(features)
     levels = np.asarray(levels, dtype=np.int64)
-    labels = np.asarray(labels, dtype=np.int64)
-    if features.ndim != 2 or not np.isin(features, (0, 1)).all():
-        raise ValueError("features: must be a binary matrix of shape (n_examples, n_features)")
-    if levels.shape != (features.shape[1],) or levels.min() < 1:
-        raise ValueError(f"levels: must be {features.shape[1]} ints ≥ 1, one per feature")
-    order = np.argsort(levels, kind="stable")
-    if not np.array_equal(order, np.arange(len(levels))):
+    labels = np.asarray(labels)
+    if features.ndim != 2 or features.size == 0 or not np.isin(features, (0, 1)).all():
+        raise ValueError("features: must be a non-empty binary matrix (n_examples, n_features)")
+    n_examples, n_features = features.shape
+    if levels.shape != (n_features,) or levels.min() < 1:
+        raise ValueError(f"levels: must be {n_features} ints ≥ 1, one per feature")
+    if np.any(np.diff(levels) < 0):
         raise ValueError("levels: features must be ordered by level (sort the columns first)")
-    n_classes = int(labels.max()) + 1
-    if labels.shape != (features.shape[0],) or labels.min() < 0:
-        raise ValueError("labels: must be ints ≥ 0, one per example")
-    taxonomy = taxonomy or default_taxonomy(max(n_classes, 2), 1)
+    taxonomy = taxonomy or default_taxonomy(max(int(labels.max(initial=0)) + 1, 2), 1)
+    _check_labels("labels", labels, n_examples, taxonomy.n_classes)
+    if (test_features is None) != (test_labels is None):
+        raise ValueError("test_features, test_labels: give both or neither")
     if test_features is None:
         test_features, test_labels = features, labels
-    kind = np.full(len(levels), UNLABELLED) if kinds is None else np.asarray(kinds, np.int64)
+    test_features, test_labels = np.asarray(test_features), np.asarray(test_labels)
+    if test_features.ndim != 2 or test_features.shape[1] != n_features:
+        raise ValueError(f"test_features: must have {n_features} columns, like features")
+    _check_labels("test_labels", test_labels, len(test_features), taxonomy.n_classes)
+    kind = np.full(n_features, UNLABELLED) if kinds is None else np.asarray(kinds, np.int64)
+    if kind.shape != (n_features,) or not np.isin(kind, (UNLABELLED, *range(4))).all():
+        raise ValueError(f"kinds: must be {n_features} codes in {{-1, 0, 1, 2, 3}}")
     child_ptr, child_idx = _edges_to_csr(np.zeros((0, 2)) if edges is None else edges, levels)
     return World(
         taxonomy,
@@ -180,8 +186,8 @@ def world_from_arrays(
         kind,
         child_ptr,
         child_idx,
-        _examples_from_dense(features, labels),
-        _examples_from_dense(np.asarray(test_features), np.asarray(test_labels, np.int64)),
+        _examples_from_dense(features, labels.astype(np.int64)),
+        _examples_from_dense(test_features, test_labels.astype(np.int64)),
     )
 
 
@@ -317,6 +323,14 @@ def _flip_labels(labels, n_classes, rate, rng):
     flip = rng.random(len(labels)) < rate
     shift = rng.integers(1, n_classes, size=len(labels))
     return np.where(flip, (labels + shift) % n_classes, labels).astype(np.int64)
+
+
+def _check_labels(name: str, labels: np.ndarray, n: int, n_classes: int) -> None:
+    if labels.shape != (n,) or not np.all(np.mod(labels, 1) == 0):
+        raise ValueError(f"{name}: must be {n} integer class labels, one per example")
+    if labels.min() < 0 or labels.max() >= n_classes:
+        raise ValueError(f"{name}: must be in [0, {n_classes - 1}] (the taxonomy's classes); "
+                         f"got [{labels.min()}, {labels.max()}]")
 
 
 def _edges_to_csr(edges, levels) -> tuple[np.ndarray, np.ndarray]:

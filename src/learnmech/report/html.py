@@ -12,10 +12,10 @@ import base64
 import csv
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from learnmech.atomic import atomic_write_text
 
 __all__ = ["render_report"]
 
@@ -65,14 +65,7 @@ def render_report(run_dir: str | Path) -> Path:
         config_yaml=yaml.safe_dump(config, sort_keys=False, allow_unicode=True),
     )
     path = run_dir / "report.html"
-    fd, tmp = tempfile.mkstemp(prefix=".report.html.", suffix=".tmp", dir=run_dir)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(html)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write_text(path, html)
     return path
 
 

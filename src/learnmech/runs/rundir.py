@@ -10,30 +10,29 @@ A run directory holds (see ``shared/design/architecture.md``, "The run contract"
     report.html     self-contained page (written last: its presence means the run finished)
 
 Every file is written to a hidden temporary name in the same directory and renamed, so no file
-is ever half-written under its final name. When the experiment (or the writing) fails, the
-directory keeps ``config.yaml`` and gains ``error.txt`` with the traceback; it holds no
-``summary.json`` or ``report.html``.
+is ever half-written under its final name. When the experiment fails, the directory keeps
+``config.yaml`` and gains ``error.txt`` with the traceback, and holds no ``summary.json`` or
+``report.html``; when the writing itself fails, the files finished before it stay (each whole)
+beside ``error.txt``, and ``report.html``, written last, is absent.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import math
-import os
 import platform
 import re
 import shlex
 import sys
-import tempfile
 import traceback
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from learnmech.atomic import atomic_path, atomic_write_text
 from learnmech.experiments.config import ExperimentConfig, resolve_config, to_plain_dict
 from learnmech.experiments.registry import Experiment, get
 from learnmech.experiments.result import Result
@@ -107,7 +106,7 @@ def run_experiment(
         result = experiment.run(config)
         write_run_dir(out, experiment, config, result, timestamp=timestamp)
     except BaseException as exc:
-        _atomic_write(out / "error.txt", traceback.format_exc())
+        atomic_write_text(out / "error.txt", traceback.format_exc())
         if isinstance(exc, Exception):
             exc.add_note(f"run directory: {out} (traceback in {out / 'error.txt'})")
         raise
@@ -158,11 +157,11 @@ def write_run_dir(
     out.mkdir(parents=True, exist_ok=True)
     write_config(out, experiment, config, timestamp=timestamp)
     if result.notes:
-        _atomic_write(out / "notes.md", result.notes.rstrip() + "\n")
-    _atomic_write(out / "metrics.csv", _metrics_csv(result.metrics, columns))
+        atomic_write_text(out / "notes.md", result.notes.rstrip() + "\n")
+    atomic_write_text(out / "metrics.csv", _metrics_csv(result.metrics, columns))
     if result.figures:
         _write_figures(out / "figures", result.figures)
-    _atomic_write(out / "summary.json", json.dumps(summary, indent=2, allow_nan=False) + "\n")
+    atomic_write_text(out / "summary.json", json.dumps(summary, indent=2, allow_nan=False) + "\n")
     from learnmech.report.html import render_report
 
     render_report(out)
@@ -193,7 +192,7 @@ def write_config(
         versions=package_versions(),
     )
     path = Path(out) / "config.yaml"
-    _atomic_write(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    atomic_write_text(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     return path
 
 
@@ -231,29 +230,6 @@ def package_versions() -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- internals
-
-
-@contextlib.contextmanager
-def _atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it onto ``path`` if the block succeeds."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    """Write text to ``path`` through a temporary file and a rename (never half-written)."""
-    with _atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
 
 
 def _scalar(value: Any) -> Any:
@@ -318,7 +294,7 @@ def _write_figures(folder: Path, figures: Mapping[str, Any]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, figure in figures.items():
         for fmt, options in (("png", {"dpi": 150}), ("svg", {})):
-            with _atomic_path(folder / f"{name}.{fmt}") as tmp:
+            with atomic_path(folder / f"{name}.{fmt}") as tmp:
                 figure.savefig(tmp, format=fmt, bbox_inches="tight", **options)
         pyplot = sys.modules.get("matplotlib.pyplot")
         if pyplot is not None:  # free pyplot-managed figures; never import pyplot here
