@@ -23,6 +23,7 @@ from learnmech.experiments.neurashed_common import (
 )
 from learnmech.experiments.registry import Experiment, register
 from learnmech.experiments.result import Result
+from learnmech.neurashed.spec import check_shrink_positive
 
 SLOPE_TOLERANCE = 0.3  # on the log-slope of the accuracy half-life against γ
 RATE_TOLERANCE = 0.2  # relative, on A's class-volume decay rate against −log(1 − ηγ)
@@ -37,11 +38,7 @@ class Config(NeurashedConfig):
 
     @model_validator(mode="after")
     def _check_shrink(self) -> Config:
-        if max(self.gammas) * self.train.eta >= 1.0:
-            raise ValueError(
-                f"gammas: must each be < 1/train.eta = {1 / self.train.eta:g} (the shrink "
-                f"1 − ηγ must stay positive); got {list(self.gammas)}"
-            )
+        check_shrink_positive("gammas", self.gammas, "train.eta", self.train.eta)
         return self
 
 

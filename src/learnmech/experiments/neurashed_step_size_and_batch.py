@@ -23,6 +23,7 @@ from learnmech.experiments.neurashed_common import (
 )
 from learnmech.experiments.registry import Experiment, register
 from learnmech.experiments.result import Result
+from learnmech.neurashed.spec import check_shrink_positive
 
 SLOPE_TOLERANCE = 0.2
 
@@ -37,11 +38,7 @@ class Config(NeurashedConfig):
 
     @model_validator(mode="after")
     def _check_shrink(self) -> Config:
-        if max(self.etas) * self.train.gamma >= 1.0:
-            raise ValueError(
-                f"etas: must each be < 1/train.gamma = {1 / self.train.gamma:g} (the shrink "
-                f"1 − ηγ must stay positive); got {list(self.etas)}"
-            )
+        check_shrink_positive("etas", self.etas, "train.gamma", self.train.gamma)
         return self
 
 

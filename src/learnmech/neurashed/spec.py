@@ -25,6 +25,21 @@ def per_level(value: Any, levels: int) -> tuple:
     return (value,) * levels
 
 
+def check_shrink_positive(key: str, values, partner_key: str, partner: float) -> None:
+    """Raise unless value · partner < 1 for every value: the shrink 1 − ηγ must stay positive.
+
+    ``key``/``values`` name what is checked (η or γ, one value or a sweep), ``partner_key`` /
+    ``partner`` the other factor. The message has the house shape ``key: must be ...; got ...``.
+    """
+    values = tuple(values) if isinstance(values, tuple | list) else (values,)
+    if partner > 0 and max(values) * partner >= 1.0:
+        shown = list(values) if len(values) > 1 else values[0]
+        raise ValueError(
+            f"{key}: must be < 1/{partner_key} = {1 / partner:g} (the shrink 1 − ηγ must stay "
+            f"positive); got {shown}"
+        )
+
+
 class WorldSpec(Section):
     """The task generator: taxonomy, feature levels, nuisance pools and example statistics."""
 
@@ -115,11 +130,7 @@ class TrainSpec(Section):
 
     @model_validator(mode="after")
     def _check_rule(self) -> TrainSpec:
-        if self.eta * self.gamma >= 1.0:
-            raise ValueError(
-                f"gamma: must be < 1/eta = {1 / self.eta:g} (the shrink 1 − ηγ must stay "
-                f"positive); got {self.gamma:g}"
-            )
+        check_shrink_positive("gamma", self.gamma, "eta", self.eta)
         omega = self.omega if isinstance(self.omega, tuple) else (self.omega,)
         for v in omega:
             if not 0.0 <= v <= 1e6:

@@ -651,12 +651,7 @@ def info_curves(
         One axes, one line with markers per series.
     """
     st = _array("steps", steps, ndim=1)
-    vals = _array("values", values)
-    if vals.ndim == 1:
-        vals = vals[None, :]
-    if vals.ndim != 2:
-        raise ValueError(f"values: expected shape (n_series, n_records), got {vals.shape}")
-    _same_shape("values", vals, (vals.shape[0], st.size), "(n_series, len(steps)) =")
+    vals = _series_rows("values", values, st.size, "n_records", "len(steps)")
     labels = _labels("labels", labels, vals.shape[0], "series")
     with style():
         fig = _figure(SINGLE)
@@ -669,6 +664,17 @@ def info_curves(
         _legend(fig, ax)
         _title(fig, title)
     return fig
+
+
+def _series_rows(name: str, values: Any, n_points: int, points: str, length: str) -> np.ndarray:
+    """``values`` as an array of shape (n_series, n_points); a 1-d array is one series."""
+    vals = _array(name, values)
+    if vals.ndim == 1:
+        vals = vals[None, :]
+    if vals.ndim != 2:
+        raise ValueError(f"{name}: expected shape (n_series, {points}), got {vals.shape}")
+    _same_shape(name, vals, (vals.shape[0], n_points), f"(n_series, {length}) =")
+    return vals
 
 
 def _finish_axes(fig: Figure, ax: Axes, x: np.ndarray, *, xlabel: str, ylabel: str,
@@ -824,12 +830,7 @@ def sweep_plot(
         One axes (``fig.axes[0]``).
     """
     xx = _array("x", x, ndim=1)
-    vals = _array("ys", ys)
-    if vals.ndim == 1:
-        vals = vals[None, :]
-    if vals.ndim != 2:
-        raise ValueError(f"ys: expected shape (n_series, n_x), got {vals.shape}")
-    _same_shape("ys", vals, (vals.shape[0], xx.size), "(n_series, len(x)) =")
+    vals = _series_rows("ys", ys, xx.size, "n_x", "len(x)")
     err = None
     if errors is not None:
         err = _array("errors", errors)
