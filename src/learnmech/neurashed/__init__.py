@@ -7,7 +7,7 @@ package — as every experiment config does for ``WorldSpec``/``TrainSpec`` — 
 
 from __future__ import annotations
 
-import importlib
+from learnmech.lazy import lazy_exports
 
 _EXPORTS = {
     # the world
@@ -26,16 +26,4 @@ _EXPORTS = {
     "information": ("InformationEstimate", "binned_information", "gaussian_channel_information",
                     "information_plane"),
 }
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-__all__ = sorted(_MODULE_OF)
-
-
-def __getattr__(name: str):
-    if name not in _MODULE_OF:
-        raise AttributeError(f"module 'learnmech.neurashed' has no attribute {name!r}")
-    module = importlib.import_module(f"learnmech.neurashed.{_MODULE_OF[name]}")
-    return getattr(module, name)
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)
