@@ -1,0 +1,27 @@
+"""The theory lens: infinite-width kernels of deep networks and their spectra on the sphere.
+
+Conventions (stated once here; every function in this package follows them):
+
+* **Parameterisation**: NTK, z^{l+1} = (σ_w/√N_l) W φ(z^l) + σ_b b with standard-normal W, b;
+  the first layer divides x·x' by the input dimension d, so Σ¹ = σ_w² x·x'/d + σ_b².
+* **Depth** L = L dense layers = L − 1 nonlinearities; the NNGP is Σ^L, the NTK Θ^L.
+* **Sphere spectra** are eigenvalues of the integral operator against the *uniform probability*
+  measure on S^{d−1}: k(1) = Σ_l N(d, l) λ_l (the trace identity).
+* Arrays are float64 unless a function says otherwise.
+
+Sources: O. Cohen, O. Malka, Z. Ringel, Phys. Rev. Research 3, 023034 (2021); Jacot et al.
+(2018); Lee et al. (2018); Canatar, Bordelon & Pehlevan (2021); Simon et al. (2023).
+The names below load lazily (PEP 562).
+"""
+
+from __future__ import annotations
+
+from learnmech.lazy import lazy_exports
+
+_EXPORTS = {
+    "kernels": ("fc_kernel", "dot_product_kernel", "ACTIVATIONS"),
+    "spectra": ("harmonic_multiplicity", "normalised_gegenbauer", "sphere_eigenvalues",
+                "taylor_coefficients", "uniform_sphere", "zonal_harmonic", "harmonic_target",
+                "make_harmonic_target"),
+}
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)
