@@ -56,13 +56,14 @@ A. Jacot, F. Gabriel, C. Hongler, "Neural tangent kernel", NeurIPS (2018).
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
 
 import numpy as np
 from numpy.polynomial.laguerre import laggauss
 from numpy.polynomial.legendre import leggauss
 from scipy.special import expit, ndtr
+
+from learnmech.theory._validate import check_int
 
 __all__ = ["ACTIVATIONS", "fc_kernel", "dot_product_kernel"]
 
@@ -116,14 +117,6 @@ _QUAD_CHUNK = 1 << 21
 # --------------------------------------------------------------------------------------------
 # validation
 # --------------------------------------------------------------------------------------------
-
-
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if int(value) < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _check_sigmas(sigma_w2: object, sigma_b2: object) -> tuple[float, float]:
@@ -417,8 +410,8 @@ def fc_kernel(
     NotImplementedError
         For ``kind="ntk"`` with ``parameterization="standard"``.
     """
-    depth = _check_int("depth", depth, 1)
-    block_rows = _check_int("block_rows", block_rows, 1)
+    depth = check_int("depth", depth, 1)
+    block_rows = check_int("block_rows", block_rows, 1)
     w2, b2 = _check_sigmas(sigma_w2, sigma_b2)
     kind = _check_kind(kind)
     if parameterization not in _PARAMETERIZATIONS:
@@ -510,8 +503,8 @@ def dot_product_kernel(
     k : ndarray, same shape as ``t``
         float64 for real ``t``, complex128 for complex ``t``.
     """
-    d = _check_int("d", d, 1)
-    depth = _check_int("depth", depth, 1)
+    d = check_int("d", d, 1)
+    depth = check_int("depth", depth, 1)
     w2, b2 = _check_sigmas(sigma_w2, sigma_b2)
     kind = _check_kind(kind)
     name, phi, dphi = _resolve_activation(activation)

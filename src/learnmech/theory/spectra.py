@@ -23,10 +23,11 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Mapping
-from numbers import Integral
 
 import numpy as np
 from scipy.special import roots_gegenbauer
+
+from learnmech.theory._validate import check_int
 
 __all__ = [
     "harmonic_multiplicity",
@@ -40,15 +41,6 @@ __all__ = [
 ]
 
 _INT64_MAX = np.iinfo(np.int64).max
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    value = int(value)
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
-    return value
 
 
 def _multiplicity_exact(d: int, l: int) -> int:
@@ -81,10 +73,10 @@ def harmonic_multiplicity(d: int, l: int | np.ndarray) -> int | float | np.ndarr
         float64 array (each entry correctly rounded; ``d = 1000, l = 200`` is ~1e234, well
         inside the float64 range).
     """
-    d = _check_int("d", d, 2)
+    d = check_int("d", d, 2)
     if np.ndim(l) == 0:
         lv = l.item() if isinstance(l, np.ndarray | np.generic) else l
-        lv = _check_int("l", lv, 0)
+        lv = check_int("l", lv, 0)
         n = _multiplicity_exact(d, lv)
         return n if n <= _INT64_MAX else float(n)
     arr = np.asarray(l)
@@ -122,8 +114,8 @@ def normalised_gegenbauer(t, *, d: int, lmax: int) -> np.ndarray:
     np.ndarray, shape (lmax + 1, ...)
         ``out[l] = P_l(t)`` with ``P_l(1) = 1``.
     """
-    d = _check_int("d", d, 2)
-    lmax = _check_int("lmax", lmax, 0)
+    d = check_int("d", d, 2)
+    lmax = check_int("lmax", lmax, 0)
     t = np.asarray(t)
     dtype = np.result_type(t.dtype, np.float64)
     out = np.empty((lmax + 1,) + t.shape, dtype=dtype)
@@ -168,11 +160,11 @@ def sphere_eigenvalues(
         identity) stop at the degree where the terms have become negligible (for ``exp`` at
         ``d = 50``, ``lmax ≈ 13``) rather than at a huge ``lmax``.
     """
-    d = _check_int("d", d, 2)
-    lmax = _check_int("lmax", lmax, 0)
+    d = check_int("d", d, 2)
+    lmax = check_int("lmax", lmax, 0)
     if n_quad is None:
         n_quad = max(2 * lmax + 50, 200)
-    n_quad = _check_int("n_quad", n_quad, lmax + 1)
+    n_quad = check_int("n_quad", n_quad, lmax + 1)
     if not callable(k):
         raise ValueError("k must be a callable k(t)")
     alpha = d / 2.0 - 1.0
@@ -237,13 +229,13 @@ def taylor_coefficients(
         decayed on the circle, so the coefficients are likely aliased: lower ``radius`` or
         raise ``n_points``.
     """
-    qmax = _check_int("qmax", qmax, 0)
+    qmax = check_int("qmax", qmax, 0)
     radius = float(radius)
     if not (np.isfinite(radius) and radius > 0):
         raise ValueError(f"radius must be a finite number > 0, got {radius}")
     if n_points is None:
         n_points = max(256, 4 * (qmax + 1))
-    n_points = _check_int("n_points", n_points, 2 * (qmax + 1))
+    n_points = check_int("n_points", n_points, 2 * (qmax + 1))
     if not callable(k):
         raise ValueError("k must be a callable k(t)")
     phi = 2.0 * np.pi * np.arange(n_points) / n_points
@@ -295,8 +287,8 @@ def uniform_sphere(n: int, d: int, *, seed) -> np.ndarray:
     np.ndarray, shape (n, d)
         Rows of unit Euclidean norm (normalised standard Gaussian vectors).
     """
-    n = _check_int("n", n, 0)
-    d = _check_int("d", d, 2)
+    n = check_int("n", n, 0)
+    d = check_int("d", d, 2)
     rng = np.random.default_rng(seed)
     g = rng.standard_normal((n, d))
     norms = np.linalg.norm(g, axis=1, keepdims=True)
@@ -340,7 +332,7 @@ def zonal_harmonic(X, u, l: int) -> np.ndarray:
         raise ValueError(f"u must have shape ({d},), got {u.shape}")
     if abs(np.linalg.norm(u) - 1.0) > 1e-8:
         raise ValueError(f"u must be a unit vector, got norm {np.linalg.norm(u)}")
-    l = _check_int("l", l, 0)
+    l = check_int("l", l, 0)
     return normalised_gegenbauer(X @ u, d=d, lmax=l)[l]
 
 
@@ -368,12 +360,12 @@ def make_harmonic_target(
         ``f(X)`` with ``X`` of shape (n, d) returning shape (n,); the same function for every
         call (use it for both training and test points).
     """
-    d = _check_int("d", d, 2)
+    d = check_int("d", d, 2)
     if not isinstance(degrees, Mapping) or len(degrees) == 0:
         raise ValueError("degrees must be a non-empty mapping {degree: power}")
     items = []
     for l, p in sorted(degrees.items()):
-        l = _check_int("degrees key (degree)", l, 0)
+        l = check_int("degrees key (degree)", l, 0)
         p = float(p)
         if not (np.isfinite(p) and p >= 0):
             raise ValueError(f"degrees[{l}] (power) must be finite and >= 0, got {p}")
