@@ -20,6 +20,7 @@ from learnmech.lazy import lazy_exports
 
 _EXPORTS = {
     "kernels": ("fc_kernel", "dot_product_kernel", "ACTIVATIONS"),
+    "curves": ("learning_curve", "solve_kappa", "kare", "resolved_eigenvalues", "METHODS"),
     "spectra": ("harmonic_multiplicity", "normalised_gegenbauer", "sphere_eigenvalues",
                 "taylor_coefficients", "uniform_sphere", "zonal_harmonic", "harmonic_target",
                 "make_harmonic_target"),
