@@ -51,7 +51,9 @@ def learning_curve(
     d : input dimension
     target_power : degree -> power v_l² of the target in that degree
     n : array of shape (n_points,), training-set sizes (> 0)
-    noise : ε², variance of the label noise on the training targets
+    noise : ε², variance of the label noise on the training targets; it enters the
+        ``eigenlearning`` formula only — the EK methods (Cohen et al.) see a GP's noise through
+        δ, so pass it as ``ridge`` there
     ridge : δ, the regulariser of kernel ridge regression (K + δ I)
     method : one of ``METHODS`` (module docstring)
     lmax : highest degree kept (default: max(target degree, 12)); the rest enters as ridge, and
