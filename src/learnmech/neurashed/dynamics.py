@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -66,6 +67,11 @@ class Simulation:
     scale: np.ndarray
     step: int = 0
 
+    @cached_property
+    def packed(self) -> tuple:
+        """The worlds' fixed arrays stacked along a seed axis, as the fast core takes them."""
+        return _pack(self.worlds, self.readouts)
+
     @property
     def amplitudes(self) -> np.ndarray:
         """λ of shape (S, n_features)."""
@@ -75,9 +81,8 @@ class Simulation:
         """Run ``batches.shape[1] // b`` steps; ``batches`` of shape (S, steps · b)."""
         from learnmech.neurashed import core
 
-        packed = _pack(self.worlds, self.readouts)
         core.run_steps_many(
-            self.mu, self.scale, *packed, batches, self.spec.batch,
+            self.mu, self.scale, *self.packed, batches, self.spec.batch,
             core.RULES[self.spec.rule], core.READOUTS[self.spec.readout],
             self.spec.eta, self.spec.gamma, growth_factor(self.spec),
         )  # fmt: skip
