@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint bench clean
+.PHONY: test demo lint bench clean chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -24,6 +24,16 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/neurashed_speed.py
+	$(BIN)/python benchmarks/sweep_overhead.py
+
+# The report's browser test needs Chromium: install Debian's when running as root (CI) and none
+# is there; elsewhere the test skips with a message.
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then echo "chromium: $$(command -v chromium)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+	  || echo "chromium could not be installed: the browser test will skip"; \
+	else echo "no chromium and not root: the browser test will skip"; fi
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

@@ -97,6 +97,205 @@ def run(
         typer.echo(f"  {key:<{width}}  {value}")
 
 
+def _command_line() -> str:
+    """This process's command line, shell-quoted, as recorded in run directories."""
+    import shlex
+    import sys
+
+    return " ".join(shlex.quote(a) for a in ["learnmech", *sys.argv[1:]])
+
+
+@app.command()
+def sweep(
+    experiment: Annotated[str, typer.Argument(help="experiment id (see `learnmech list`)")],
+    grid: Annotated[list[str] | None, typer.Option(
+        "--grid", help="a swept key: KEY=V1,V2,... (values read as YAML); repeatable",
+    )] = None,
+    seeds: Annotated[str, typer.Option("--seeds", help="seeds: 0-9, 0,3,7 or 0-4,10")] = "0",
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="a fixed override for every run: KEY=VALUE; repeatable",
+    )] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="YAML config for every run")]
+    = None,
+    smoke: Annotated[bool, typer.Option(
+        "--smoke", help="apply the experiment's smoke overrides (tiny, seconds per run)",
+    )] = False,
+    executor: Annotated[str, typer.Option(
+        "--executor", help="local (processes), dask, ray, or inline (this process, debugging)",
+    )] = "local",
+    address: Annotated[str | None, typer.Option(
+        "--address", help="cluster address for dask (tcp://host:8786) or ray",
+    )] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", help="worker processes (default: every core)",
+    )] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="sweep directory (default runs/sweep-<experiment>-<hash>)",
+    )] = None,
+) -> None:
+    """Run an experiment over a grid of settings and seeds; resumable; writes sweep.csv."""
+    from learnmech.runs.executors import ExecutorError, make_executor
+    from learnmech.runs.sweep import SweepError, plan_sweep, run_sweep
+
+    try:
+        plan = plan_sweep(experiment, grid=grid or (), seeds=seeds, sets=set_ or (),
+                          smoke=smoke, config_file=config, out=out)
+        pool = make_executor(executor, address=address, workers=workers)
+    except (*_BAD_INPUT, SweepError, ExecutorError) as exc:
+        _fail(exc)
+    try:
+        with pool:
+            result = run_sweep(plan, pool, command=_command_line())
+    except SweepError as exc:
+        _fail(exc)
+    typer.echo(f"sweep directory: {result.out}")
+    typer.echo(f"  runs finished now: {result.finished}; already finished: {result.skipped}; "
+               f"failed: {len(result.failed)} ({result.seconds:.1f} s, {pool.describe()})")
+    typer.echo(f"  table: {result.out / 'sweep.csv'}")
+    typer.echo(f"  report: {result.out / 'report.html'}")
+    for failure in result.failed:
+        typer.echo(f"run failed: {failure.out}: {failure.error}", err=True)
+    if failure_count := len(result.failed):
+        typer.echo(f"{failure_count} run(s) failed; rerun the same command to retry them",
+                   err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def tune(
+    experiment: Annotated[str, typer.Argument(help="experiment id (see `learnmech list`)")],
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", help="a searched key: KEY=LOW:HIGH[:log] or KEY=A,B,...; repeatable",
+    )] = None,
+    metric: Annotated[str, typer.Option("--metric", help="numeric summary key to optimise")]
+    = "",
+    direction: Annotated[str, typer.Option("--direction", help="minimize or maximize")]
+    = "minimize",
+    trials: Annotated[int, typer.Option("--trials", help="trials this process runs")] = 20,
+    storage: Annotated[str | None, typer.Option(
+        "--storage", help="Optuna storage URL (default sqlite:///<out>/study.db)",
+    )] = None,
+    study: Annotated[str | None, typer.Option("--study", help="study name (default derived)")]
+    = None,
+    seed: Annotated[int, typer.Option("--seed", help="experiment seed of every trial")] = 0,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="a fixed override for every trial: KEY=VALUE; repeatable",
+    )] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="YAML config for every trial")]
+    = None,
+    smoke: Annotated[bool, typer.Option("--smoke", help="apply the smoke overrides")] = False,
+    keep: Annotated[str, typer.Option("--keep", help="trial run dirs kept: best or all")]
+    = "best",
+    executor: Annotated[str, typer.Option(
+        "--executor", help="local (processes), dask, ray, or inline (this process, debugging)",
+    )] = "local",
+    address: Annotated[str | None, typer.Option("--address", help="dask or ray cluster")]
+    = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="trials at once")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="tune directory (default runs/tune-<study>)",
+    )] = None,
+) -> None:
+    """Search hyperparameters with Optuna; trials are runs; the best run is kept."""
+    from learnmech.runs.executors import ExecutorError, make_executor
+    from learnmech.runs.tune import TuneError, plan_tune, run_tune
+
+    try:
+        plan = plan_tune(experiment, params=param or (), metric=metric, direction=direction,
+                         trials=trials, storage=storage, study=study, seed=seed,
+                         sets=set_ or (), smoke=smoke, config_file=config, out=out, keep=keep)
+        pool = make_executor(executor, address=address, workers=workers)
+    except (*_BAD_INPUT, TuneError, ExecutorError) as exc:
+        _fail(exc)
+    try:
+        with pool:
+            result = run_tune(plan, pool, command=_command_line())
+    except TuneError as exc:
+        _fail(exc)
+    typer.echo(f"tune directory: {result.out}")
+    typer.echo(f"  study {result.study}: {result.trials_total} trials in all; this process ran "
+               f"{result.ran} ({len(result.failed)} failed) in {result.seconds:.1f} s")
+    if result.best:
+        typer.echo(f"  best: trial {result.best['number']}, {plan.metric} = "
+                   f"{result.best['value']:.6g}, params {result.best['params']}")
+        if result.best.get("run"):
+            typer.echo(f"  best run: {result.out / result.best['run']}")
+    typer.echo(f"  report: {result.out / 'report.html'}")
+    for failure in result.failed:
+        typer.echo(f"trial failed: {failure}", err=True)
+
+
+@app.command()
+def report(
+    dirs: Annotated[list[Path], typer.Argument(help="run, sweep or tune directories")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="HTML file (default <dir>/report.html, or index.html for several)",
+    )] = None,
+) -> None:
+    """Build one self-contained HTML page from run, sweep and tune directories."""
+    from learnmech.report.html import ReportError, build_report
+
+    try:
+        path = build_report(list(dirs), out)
+    except ReportError as exc:
+        _fail(exc)
+    typer.echo(f"report: {path}")
+
+
+@app.command()
+def compare(
+    phenomenon: Annotated[str, typer.Argument(help="phenomenon, e.g. label-noise (all lenses)")],
+    quick: Annotated[bool, typer.Option(
+        "--quick", help="apply each experiment's smoke overrides (seconds per lens)")] = False,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="output directory (default runs/compare-<phenomenon>-<timestamp>)")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="seed for every lens")] = None,
+) -> None:
+    """Run every lens of a phenomenon and write agree/disagree verdicts per claim."""
+    from learnmech.runs.compare import UnknownPhenomenonError, run_compare
+    from learnmech.runs.rundir import RunDirError
+
+    try:
+        found = run_compare(phenomenon, quick=quick, out=out, seed=seed)
+    except (*_BAD_INPUT, RunDirError, UnknownPhenomenonError) as exc:
+        _fail(exc)
+    except Exception as exc:
+        typer.echo(f"compare failed: {type(exc).__name__}: {exc}", err=True)
+        for note in getattr(exc, "__notes__", ()):
+            typer.echo(note, err=True)
+        raise typer.Exit(1) from None
+    typer.echo((found / "notes.md").read_text(encoding="utf-8").rstrip())
+    typer.echo(f"comparison directory: {found}")
+
+
+@app.command()
+def verify(
+    only: Annotated[str | None, typer.Option(
+        "--only", help="comma-separated entry ids (default: every entry)",
+    )] = None,
+    full: Annotated[bool, typer.Option("--full", help="run at full size, not quick")] = False,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="output directory (default runs/verify-<timestamp>)",
+    )] = None,
+) -> None:
+    """Run the mechanics catalogue and print the scorecard; write it as HTML with its figures."""
+    from learnmech.mechanics.runner import VerifyError, scorecard_text
+    from learnmech.mechanics.runner import verify as run_verify
+
+    ids = [part.strip() for part in only.split(",") if part.strip()] if only else None
+    try:
+        scores, folder = run_verify(ids, size="full" if full else "quick", out=out)
+    except VerifyError as exc:
+        _fail(exc)
+    typer.echo(scorecard_text(scores))
+    typer.echo(f"scorecard: {folder / 'scorecard.html'}")
+    for score in scores:
+        if score.error:
+            typer.echo(f"entry failed: {score.id}: {score.error}", err=True)
+    if any(score.error for score in scores):
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Console-script entry point (``learnmech``)."""
     app(prog_name="learnmech")

@@ -27,6 +27,17 @@ EXPERIMENT_MODULES: tuple[str, ...] = (
     "neurashed_label_noise",
     "neurashed_forgetting",
     "neurashed_step_size_and_batch",
+    "theory_learning_curve",
+    "network_local_elasticity",
+    "network_information_bottleneck",
+    "theory_kernel_spectrum",
+    "theory_real_data_curve",
+    "theory_hyperparameters",
+    "network_implicit_regularization",
+    "mechanics",
+    "network_label_noise",
+    "network_forgetting",
+    "network_step_size_and_batch",
 )
 
 __all__ = [

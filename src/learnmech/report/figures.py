@@ -45,9 +45,12 @@ __all__ = [
     "info_curves",
     "information_plane",
     "layered_graph",
+    "optimization_history",
     "panel_grid",
     "style",
+    "sweep_interval_plot",
     "sweep_plot",
+    "trial_scatter",
 ]
 
 # --------------------------------------------------------------------------- style
@@ -997,3 +1000,157 @@ def panel_grid(
         for ax in flat[n_panels:]:
             ax.remove()
     return fig, np.array(list(flat[:n_panels]), dtype=object)
+
+
+# --------------------------------------------------------------------------- sweeps and tuning
+
+
+def sweep_interval_plot(
+    x: Any,
+    means: Any,
+    half_widths: Any,
+    *,
+    labels: Sequence[str],
+    xlabel: str,
+    ylabel: str,
+    categories: Sequence[str] | None = None,
+    logx: bool = False,
+    title: str = "",
+) -> Figure:
+    """A sweep's metric against a swept value: mean over seeds with interval error bars.
+
+    Parameters
+    ----------
+    x : array, shape (n_x,), or None
+        Numeric swept values; None with ``categories`` for non-numeric values.
+    means, half_widths : array-like, shape (n_series, n_x)
+        Mean over seeds and the interval half-width (e.g. a 95 % t-interval; NaN draws no bar,
+        as for a single seed).
+    labels : sequence of str, length n_series
+        Legend entries (the other swept keys' values).
+    xlabel, ylabel : str
+        Axis labels.
+    categories : sequence of str, optional
+        Tick labels for non-numeric swept values, placed at 0, 1, ..., n_x - 1.
+    logx : bool
+        Log x-axis (numeric x only).
+    title : str
+        Axes title.
+
+    Returns
+    -------
+    Figure
+        One axes (``fig.axes[0]``).
+    """
+    if x is None:
+        if categories is None:
+            raise ValueError("x: give numeric values, or x=None with categories")
+        x = np.arange(len(categories), dtype=float)
+    fig = sweep_plot(x, means, labels=labels, xlabel=xlabel, ylabel=ylabel,
+                     logx=logx and categories is None, title=title,
+                     errors=np.nan_to_num(_array("half_widths", half_widths), nan=0.0))
+    if categories is not None:
+        ax = fig.axes[0]
+        ax.set_xticks(np.arange(len(categories)), [str(c) for c in categories])
+        ax.set_xlim(-0.5, len(categories) - 0.5)
+    return fig
+
+
+def optimization_history(
+    numbers: Any, values: Any, *, direction: str, metric: str, title: str = ""
+) -> Figure:
+    """A tune's trials: each trial's value and the best so far, against the trial number.
+
+    Parameters
+    ----------
+    numbers : array, shape (n_trials,)
+        Trial numbers (completed trials only).
+    values : array, shape (n_trials,)
+        The objective of each trial.
+    direction : {"minimize", "maximize"}
+        Which way "best so far" runs.
+    metric : str
+        The objective's name (y label).
+    title : str
+        Axes title.
+
+    Returns
+    -------
+    Figure
+        One axes.
+    """
+    if direction not in ("minimize", "maximize"):
+        raise ValueError(f"direction: expected 'minimize' or 'maximize', got {direction!r}")
+    nn = _array("numbers", numbers, ndim=1)
+    vv = _array("values", values, ndim=1)
+    _same_shape("values", vv, nn.shape, "numbers")
+    order = np.argsort(nn)
+    nn, vv = nn[order], vv[order]
+    best = (np.minimum if direction == "minimize" else np.maximum).accumulate(vv) if vv.size \
+        else vv
+    with style():
+        fig = _figure(SINGLE)
+        ax = fig.subplots()
+        ax.plot(nn, vv, "o", color=PALETTE[0], ms=4, alpha=0.7, label="trial")
+        ax.step(nn, best, where="post", color=PALETTE[1], label="best so far")
+        ax.set_xlabel("trial number")
+        ax.set_ylabel(metric)
+        if title:
+            ax.set_title(title)
+        _legend(fig, ax)
+    return fig
+
+
+def trial_scatter(
+    params: Mapping[str, Sequence[Any]], values: Any, *, metric: str,
+    log: Mapping[str, bool] | None = None, direction: str = "minimize",
+) -> Figure:
+    """A tune's objective against each searched parameter, one panel per parameter.
+
+    Parameters
+    ----------
+    params : mapping name -> sequence of length n_trials
+        Each trial's parameter values; non-numeric values are drawn as categories.
+    values : array, shape (n_trials,)
+        The objective of each trial (the best one is ringed).
+    metric : str
+        The objective's name (y label).
+    log : mapping name -> bool, optional
+        Log x-axis for these parameters.
+    direction : {"minimize", "maximize"}
+        Which trial is ringed as the best.
+
+    Returns
+    -------
+    Figure
+        One axes per parameter.
+    """
+    if direction not in ("minimize", "maximize"):
+        raise ValueError(f"direction: expected 'minimize' or 'maximize', got {direction!r}")
+    vv = _array("values", values, ndim=1)
+    if not params:
+        raise ValueError("params: give at least one parameter")
+    fig, axes = panel_grid(len(params), ncols=min(3, len(params)))
+    pick = np.nanargmin if direction == "minimize" else np.nanargmax
+    best = int(pick(vv)) if vv.size else None
+    with style():
+        for ax, (name, xs) in zip(axes, params.items(), strict=True):
+            xs = list(xs)
+            if len(xs) != vv.size:
+                raise ValueError(f"params[{name!r}]: expected {vv.size} values, got {len(xs)}")
+            numeric = all(isinstance(x, int | float) and not isinstance(x, bool) for x in xs)
+            if numeric:
+                xx = np.asarray(xs, dtype=float)
+            else:
+                cats = sorted({str(x) for x in xs})
+                xx = np.asarray([cats.index(str(x)) for x in xs], dtype=float)
+                ax.set_xticks(np.arange(len(cats)), cats)
+            ax.scatter(xx, vv, s=14, color=PALETTE[0], alpha=0.75)
+            if best is not None:
+                ax.scatter(xx[best], vv[best], s=60, facecolors="none", edgecolors=PALETTE[1],
+                           linewidths=1.4)
+            if numeric and (log or {}).get(name):
+                ax.set_xscale("log")
+            ax.set_xlabel(name)
+            ax.set_ylabel(metric)
+    return fig

@@ -19,6 +19,7 @@ beside ``error.txt``, and ``report.html``, written last, is absent.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import math
@@ -57,6 +58,7 @@ def run_experiment(
     out: str | Path | None = None,
     overrides: Mapping[str, Any] | None = None,
     runs_root: str | Path = "runs",
+    command: str | None = None,
 ) -> Path:
     """Resolve the config, run the experiment and write its run directory.
 
@@ -73,6 +75,8 @@ def run_experiment(
         ``<runs_root>/<experiment>-<YYYYmmdd-HHMMSS>`` (with ``-2``, ``-3``, ... if taken).
     runs_root : str or Path
         Parent of the default run directory.
+    command : str, optional
+        The command line recorded in config.yaml (default: this process's ``sys.argv``).
 
     Returns
     -------
@@ -102,9 +106,9 @@ def run_experiment(
     out.mkdir(parents=True, exist_ok=True)
     timestamp = started.isoformat(timespec="seconds")
     try:
-        write_config(out, experiment, config, timestamp=timestamp)
+        write_config(out, experiment, config, timestamp=timestamp, command=command)
         result = experiment.run(config)
-        write_run_dir(out, experiment, config, result, timestamp=timestamp)
+        write_run_dir(out, experiment, config, result, timestamp=timestamp, command=command)
     except BaseException as exc:
         atomic_write_text(out / "error.txt", traceback.format_exc())
         if isinstance(exc, Exception):
@@ -120,6 +124,7 @@ def write_run_dir(
     result: Result,
     *,
     timestamp: str | None = None,
+    command: str | None = None,
 ) -> Path:
     """Write a finished run's directory: config, notes, metrics, figures, summary, report.
 
@@ -135,6 +140,8 @@ def write_run_dir(
         What it returned; the summary is validated (flat, scalars only) before any write.
     timestamp : str, optional
         ISO start time recorded in config.yaml (default: now).
+    command : str, optional
+        The command line recorded in config.yaml (default: this process's ``sys.argv``).
 
     Returns
     -------
@@ -155,7 +162,7 @@ def write_run_dir(
             raise ValueError(f"figure name {name!r} must be a file name stem "
                              "(letters, digits, '_', '-', '.')")
     out.mkdir(parents=True, exist_ok=True)
-    write_config(out, experiment, config, timestamp=timestamp)
+    write_config(out, experiment, config, timestamp=timestamp, command=command)
     if result.notes:
         atomic_write_text(out / "notes.md", result.notes.rstrip() + "\n")
     atomic_write_text(out / "metrics.csv", _metrics_csv(result.metrics, columns))
@@ -212,8 +219,15 @@ def package_versions() -> dict[str, str]:
     """Versions of python, the numeric stack, pydantic, learnmech and the platform.
 
     Read from installed metadata, so nothing is imported; a missing package reads
-    ``"not installed"``.
+    ``"not installed"``. Looked up once per process (a lookup scans site-packages: tens of
+    milliseconds, twice per run otherwise).
     """
+    return dict(_package_versions())
+
+
+@functools.lru_cache(maxsize=1)
+def _package_versions() -> tuple[tuple[str, str], ...]:
+    """The versions of :func:`package_versions`, as a hashable tuple (cached)."""
     from importlib.metadata import PackageNotFoundError, version
 
     from learnmech import __version__
@@ -226,7 +240,7 @@ def package_versions() -> dict[str, str]:
             found[name] = "not installed"
     found["learnmech"] = __version__
     found["platform"] = platform.platform()
-    return found
+    return tuple(found.items())
 
 
 # --------------------------------------------------------------------------- internals

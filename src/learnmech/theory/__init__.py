@@ -20,9 +20,11 @@ from learnmech.lazy import lazy_exports
 
 _EXPORTS = {
     "kernels": ("fc_kernel", "dot_product_kernel", "ACTIVATIONS"),
-    "curves": ("learning_curve", "solve_kappa", "kare", "resolved_eigenvalues", "METHODS"),
+    "curves": ("learning_curve", "curve_from_spectrum", "solve_kappa", "kare",
+               "resolved_eigenvalues", "METHODS"),
     "spectra": ("harmonic_multiplicity", "normalised_gegenbauer", "sphere_eigenvalues",
                 "taylor_coefficients", "uniform_sphere", "zonal_harmonic", "harmonic_target",
                 "make_harmonic_target"),
+    "regression": ("ridge_coefficients", "kernel_regression_error"),
 }
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)

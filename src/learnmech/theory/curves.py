@@ -11,7 +11,7 @@ modes). With n training points and ridge δ (regulariser added to the Gram matri
 * ``ek+1/n``: mode error (κ0/(λ_i+κ0) + (C/n) λ_i/(λ_i+κ0)²)², C = Σ_i λ_i κ0/(λ_i+κ0).
 * ``renormalized`` (the noiseless case): the kernel cut at Taylor order r; the dropped mass
   σ_r² = k(1) − Σ_{q≤r} b_q acts as ridge and the cut kernel's λ_l vanish for l > r; then
-  ``ek+1/n`` on that spectrum.
+  ``ek+1/n`` on that spectrum. Passing ``r`` to another method runs it on the same cut kernel.
 
 The kernel mass above the highest degree kept (k(1) − Σ_{l≤lmax} N λ_l) enters as extra ridge,
 in every method. Sums over i run over modes (degree l counted N(d, l) times).
@@ -58,7 +58,9 @@ def learning_curve(
     method : one of ``METHODS`` (module docstring)
     lmax : highest degree kept (default: max(target degree, 12)); the rest enters as ridge, and
         so do degrees the quadrature cannot resolve (:func:`resolved_eigenvalues`)
-    r : Taylor order of the ``renormalized`` method (default 3)
+    r : Taylor order of the renormalised kernel: ``renormalized`` uses r = 3 by default; any
+        other method given ``r`` also runs on the kernel cut at order r (its dropped mass as
+        ridge), e.g. the leading-order ``ek`` of Cohen et al. in the noiseless case
 
     Returns
     -------
@@ -75,7 +77,7 @@ def learning_curve(
     lmax = max(top, 12) if lmax is None else lmax
     if lmax < top:
         raise ValueError(f"lmax must be >= the highest target degree {top}; got {lmax}")
-    if method == "renormalized":
+    if method == "renormalized" or r is not None:
         kernel, extra = _cut_kernel(kernel, 3 if r is None else r)
     else:
         extra = 0.0
@@ -86,10 +88,35 @@ def learning_curve(
     power = np.zeros(lmax + 1)
     for degree, value in target_power.items():
         power[degree] = value
-    delta = ridge + tail + extra
+    return curve_from_spectrum(lam, power, n, multiplicity=mult, ridge=ridge + tail + extra,
+                               noise=noise, method="ek+1/n" if method == "renormalized" else method)
+
+
+def curve_from_spectrum(
+    eigenvalues, target_power, n, *, multiplicity=None, ridge: float = 0.0, noise: float = 0.0,
+    method: str = "eigenlearning",
+) -> np.ndarray:
+    """Predicted test MSE from a spectral description: the one solver behind every method.
+
+    Parameters
+    ----------
+    eigenvalues : (m,) λ_i >= 0 of the kernel's integral operator on the data distribution
+    target_power : (m,) target power in each group: Σ over the group's modes of v_i²
+    n : (n_points,) training-set sizes
+    multiplicity : (m,) modes per group (default: 1 each, e.g. an empirical spectrum)
+    ridge : δ, including any tail mass treated as ridge
+    noise : ε² (``eigenlearning`` only, see :func:`learning_curve`)
+    method : ``eigenlearning``, ``ek`` or ``ek+1/n``
+    """
+    lam = np.asarray(eigenvalues, dtype=float)
+    power = np.asarray(target_power, dtype=float)
+    mult = np.ones_like(lam) if multiplicity is None else np.asarray(multiplicity, dtype=float)
+    n = np.atleast_1d(np.asarray(n, dtype=float))
     if method == "eigenlearning":
-        return _eigenlearning(lam, mult, power, n, delta, noise)
-    return _equivalent_kernel(lam, mult, power, n, delta, corrected=method != "ek")
+        return _eigenlearning(lam, mult, power, n, ridge, noise)
+    if method not in ("ek", "ek+1/n"):
+        raise ValueError(f"method must be 'eigenlearning', 'ek' or 'ek+1/n'; got {method!r}")
+    return _equivalent_kernel(lam, mult, power, n, ridge, corrected=method != "ek")
 
 
 def resolved_eigenvalues(lam: np.ndarray, mult: np.ndarray, k1: float) -> np.ndarray:
@@ -138,15 +165,17 @@ def _excess(kappa, lam, mult, n, delta):
 def kare(K: np.ndarray, y: np.ndarray, ridge: float) -> float:
     """Kernel alignment risk estimator (Jacot et al. 2020) from training data only.
 
-    [yᵀ(K/n + λI)⁻² y / n] / [Tr (K/n + λI)⁻¹ / n]², K of shape (n, n), y of shape (n,), λ > 0.
+    [yᵀ(K/n + λI)⁻² y / n] / [Tr (K/n + λI)⁻¹ / n]², K of shape (n, n), y of shape (n,) or
+    (n, c) (several outputs: the squared errors are summed over them), λ > 0. Kernel ridge
+    regression with regulariser δ on K + δI has λ = δ/n.
     """
     n = len(y)
     if K.shape != (n, n) or ridge <= 0:
         raise ValueError("K must be (n, n) for n = len(y), and ridge > 0")
     eigval, eigvec = np.linalg.eigh(K / n)
     inverse = 1.0 / (eigval + ridge)
-    proj = eigvec.T @ y
-    return float((proj**2 * inverse**2).sum() / n / (inverse.sum() / n) ** 2)
+    proj = np.reshape(eigvec.T @ y, (n, -1))
+    return float((proj**2 * inverse[:, None] ** 2).sum() / n / (inverse.sum() / n) ** 2)
 
 
 def _eigenlearning(lam, mult, power, n, delta, noise) -> np.ndarray:

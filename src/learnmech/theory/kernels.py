@@ -103,6 +103,9 @@ _QUADRATURE: dict[str, tuple[ArrayFn, ArrayFn]] = {
 ACTIVATIONS: tuple[str, ...] = _CLOSED_FORM + tuple(_QUADRATURE)
 
 _KINDS = ("nngp", "ntk")
+_BACKENDS = ("numpy", "torch")
+_FUSED_BLOCK_ROWS = 256
+_QUAD_BLOCK_ROWS = 2048
 _PARAMETERIZATIONS = ("ntk", "standard")
 
 # Quadrature orders: Gauss-Legendre nodes per angular sector (4 sectors) and Gauss-Laguerre
@@ -372,8 +375,11 @@ def fc_kernel(
     sigma_b2: float = 1.0,
     kind: str = "ntk",
     parameterization: str = "ntk",
-    block_rows: int = 2048,
-) -> np.ndarray:
+    block_rows: int | None = None,
+    backend: str = "numpy",
+    device: object = None,
+    dtype: object = None,
+):
     """Infinite-width NNGP or NTK Gram matrix of a depth-``depth`` fully connected network.
 
     Parameters
@@ -395,13 +401,30 @@ def fc_kernel(
         Return the NTK ``Θ^L`` or the NNGP kernel ``Σ^L``.
     parameterization : {"ntk", "standard"}
         ``"standard"`` gives the same NNGP; its NTK is not implemented (see module docstring).
-    block_rows : int
-        Rows of ``X1`` processed at once; working memory is ``O(block_rows · n2)``.
+    block_rows : int, optional
+        Rows of ``X1`` processed at once. ``None`` picks a default: 256 for the numpy backend
+        with a closed-form activation (the kernel is written in place, no working memory beyond
+        the result), 2048 for quadrature activations (working memory ``O(block_rows · n2)``),
+        and for the torch backend as many rows as fit a 256 MiB working budget.
+    backend : {"numpy", "torch"}
+        ``"numpy"`` (default) returns a float64 ndarray; ``"relu"``, ``"erf"`` and ``"linear"``
+        run a fused numba kernel (:mod:`learnmech.theory.kernels_fused`: one pass over the
+        result whatever the depth), other activations the quadrature. ``"torch"``
+        (:mod:`learnmech.theory.kernels_torch`, closed-form activations only) returns a
+        ``torch.Tensor`` on ``device``, for large n or a GPU.
+    device : str or torch.device, optional
+        torch backend only: where to compute and keep the result (default ``"cpu"``).
+        Working memory besides the result and inputs is bounded by the row blocks
+        (n = 50,000: the float64 result is 18.6 GiB, the blocks add ≤ 256 MiB).
+    dtype : optional
+        float64 by default. The torch backend also accepts ``torch.float32`` / ``"float32"``;
+        the numpy backend computes in float64 only.
 
     Returns
     -------
-    K : ndarray, shape (n1, n2), float64
-        Kernel matrix.
+    K : ndarray (numpy backend) or torch.Tensor (torch backend), shape (n1, n2)
+        Kernel matrix. With ``X2`` omitted (or the same object as ``X1``) it is exactly
+        symmetric: only the upper triangle is computed and mirrored.
 
     Raises
     ------
@@ -411,7 +434,8 @@ def fc_kernel(
         For ``kind="ntk"`` with ``parameterization="standard"``.
     """
     depth = check_int("depth", depth, 1)
-    block_rows = check_int("block_rows", block_rows, 1)
+    if block_rows is not None:
+        block_rows = check_int("block_rows", block_rows, 1)
     w2, b2 = _check_sigmas(sigma_w2, sigma_b2)
     kind = _check_kind(kind)
     if parameterization not in _PARAMETERIZATIONS:
@@ -425,18 +449,116 @@ def fc_kernel(
             "same in both parameterisations)"
         )
     name, phi, dphi = _resolve_activation(activation)
+    if backend not in _BACKENDS:
+        raise ValueError(f"backend must be one of {_BACKENDS}, got {backend!r}")
+    if backend == "torch":
+        from learnmech.theory.kernels_torch import fc_kernel_torch
+
+        if phi is not None:
+            raise ValueError(
+                f"backend='torch' supports the closed-form activations {_CLOSED_FORM}, got "
+                f"{name!r}; use backend='numpy' (quadrature) for it"
+            )
+        return fc_kernel_torch(X1, X2, depth=depth, activation=name, sigma_w2=w2,
+                               sigma_b2=b2, kind=kind, block_rows=block_rows, device=device,
+                               dtype=dtype)
+    _check_numpy_options(device, dtype)
     A = _check_matrix("X1", X1)
-    same = X2 is None
+    same = X2 is None or X2 is X1
     B = A if same else _check_matrix("X2", X2)
     if B.shape[1] != A.shape[1]:
         raise ValueError(
             f"X1 and X2 must have the same number of columns, got {A.shape[1]} and {B.shape[1]}"
         )
+    if phi is None:
+        return _fused_kernel(A, None if same else B, name=name, depth=depth, w2=w2, b2=b2,
+                             kind=kind, block_rows=block_rows or _FUSED_BLOCK_ROWS)
+    return _quadrature_kernel(A, B, same, name=name, phi=phi, dphi=dphi, depth=depth, w2=w2,
+                              b2=b2, kind=kind, block_rows=block_rows or _QUAD_BLOCK_ROWS)
+
+
+def _check_numpy_options(device: object, dtype: object) -> None:
+    if device is not None and str(device) != "cpu":
+        raise ValueError(f"device={device!r} needs backend='torch' (the numpy backend is CPU)")
+    if dtype is None:
+        return
+    ok = str(dtype) == "torch.float64"
+    if not ok:
+        try:
+            ok = np.dtype(dtype) == np.float64
+        except TypeError:
+            ok = False
+    if not ok:
+        raise ValueError(
+            f"the numpy backend computes in float64 only, got dtype={dtype!r}; use "
+            "backend='torch' for float32"
+        )
+
+
+def _first_layer_diagonal(X: np.ndarray, w2: float, b2: float) -> np.ndarray:
+    """Σ¹(x, x) = σ_w² |x|²/d + σ_b², shape (n,)."""
+    return w2 * np.einsum("ij,ij->i", X, X) / X.shape[1] + b2
+
+
+def _layer_factors(name: str, q_layers: list[np.ndarray], n: int) -> tuple[np.ndarray, ...]:
+    """Per-point factors (f, g) of every nonlinear layer, shapes (L − 1, n) (kernels_fused)."""
+    q = np.array(q_layers, dtype=np.float64).reshape(len(q_layers), n)
+    if name == "relu":
+        root = np.sqrt(q)
+        return _safe_div(np.ones_like(root), root), root
+    if name == "erf":
+        return 1.0 / np.sqrt(1.0 + 2.0 * q), q
+    return q, q
+
+
+def _fused_kernel(
+    A: np.ndarray, B: np.ndarray | None, *, name: str, depth: int, w2: float, b2: float,
+    kind: str, block_rows: int,
+) -> np.ndarray:
+    """Closed-form kernel, numpy backend: Gram product into the result, fused recursion in place.
+
+    ``B is None`` means ``B = A``: only blocks on or above the diagonal are computed, the exact
+    diagonal ``K(x, x)`` is written from the 1-D recursion and the lower triangle mirrored.
+    """
+    from learnmech.theory import kernels_fused as kf
+
+    same = B is None
+    B = A if same else B
+    n1, n2, d = A.shape[0], B.shape[0], A.shape[1]
+    kw = {"depth": depth, "sigma_w2": w2, "sigma_b2": b2}
+    qa = _first_layer_diagonal(A, w2, b2)
+    qa_layers = _diagonal_layers(name, None, None, qa, **kw)
+    qb_layers = qa_layers if same else _diagonal_layers(
+        name, None, None, _first_layer_diagonal(B, w2, b2), **kw)
+    n_nonlinear = depth - 1
+    row_f, row_g = _layer_factors(name, qa_layers[:n_nonlinear], n1)
+    col_f, col_g = (row_f, row_g) if same else _layer_factors(name, qb_layers[:n_nonlinear], n2)
+    diag = np.empty(0)
+    if same:  # K(x, x) from the 1-D recursion, where c = 1 exactly
+        diag = np.ascontiguousarray(
+            _recurse(name, None, None, qa_layers, qa_layers, qa, kind=kind, **kw), np.float64)
+    out = np.empty((n1, n2), dtype=np.float64)
+    code, ntk = kf.ACT_CODES[name], kind == "ntk"
+    for i0 in range(0, n1, block_rows):
+        i1 = min(i0 + block_rows, n1)
+        c0 = i0 if same else 0
+        np.matmul(A[i0:i1], B[c0:].T, out=out[i0:i1, c0:])  # (rows, n2 − c0): x·x'
+        kf.fused_rows(out, i0, i1, c0, float(d), w2, b2, code, ntk, row_f, row_g, col_f,
+                      col_g, diag)
+    if same:
+        kf.mirror_lower(out, 0, n1)
+    return out
+
+
+def _quadrature_kernel(
+    A: np.ndarray, B: np.ndarray, same: bool, *, name: str, phi: ArrayFn, dphi: ArrayFn,
+    depth: int, w2: float, b2: float, kind: str, block_rows: int,
+) -> np.ndarray:
+    """Kernel for activations without a closed form, by row blocks of the layer recursion."""
     d = A.shape[1]
     n1, n2 = A.shape[0], B.shape[0]
-
-    qa = w2 * np.einsum("ij,ij->i", A, A) / d + b2
-    qb = qa if same else w2 * np.einsum("ij,ij->i", B, B) / d + b2
+    qa = _first_layer_diagonal(A, w2, b2)
+    qb = qa if same else _first_layer_diagonal(B, w2, b2)
     diag_kw = {"depth": depth, "sigma_w2": w2, "sigma_b2": b2}
     qa_layers = _diagonal_layers(name, phi, dphi, qa, **diag_kw)
     qb_layers = qa_layers if same else _diagonal_layers(name, phi, dphi, qb, **diag_kw)

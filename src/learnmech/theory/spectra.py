@@ -337,13 +337,16 @@ def zonal_harmonic(X, u, l: int) -> np.ndarray:
 
 
 def make_harmonic_target(
-    d: int, *, degrees: Mapping[int, float], seed
+    d: int, *, degrees: Mapping[int, float], seed, poles: int = 1
 ) -> Callable[[np.ndarray], np.ndarray]:
-    """Build a fixed random target ``f = Σ_l sqrt(power_l N(d,l)) P_l(x·u_l)``.
+    """Build a fixed random target ``f = Σ_l a_l Σ_{j<m} P_l(x·u_lj)``.
 
-    One zonal harmonic per degree ``l`` with an independent uniformly random pole ``u_l``;
-    the scaling makes ``E_x[f_l(x)^2] = power_l`` exactly (uniform probability measure), and
-    components of different degree are orthogonal, so ``E_x[f^2] = Σ_l power_l``.
+    ``m = poles`` zonal harmonics per degree ``l``, with independent uniformly random poles
+    ``u_lj``; ``a_l`` makes ``E_x[f_l(x)^2] = power_l`` exactly (uniform probability measure):
+    since ``E_x[P_l(x·u) P_l(x·u')] = P_l(u·u')/N(d,l)``, ``a_l² = power_l N(d,l) /
+    Σ_jj' P_l(u_lj·u_lj')``. Components of different degree are orthogonal, so
+    ``E_x[f^2] = Σ_l power_l``. More poles spread a degree's power over more of its N(d,l)
+    modes, which lowers the seed-to-seed spread of a learning curve measured on the target.
 
     Parameters
     ----------
@@ -353,6 +356,8 @@ def make_harmonic_target(
         Degree ``l >= 0`` to power ``>= 0``.
     seed : int, None or np.random.Generator
         Randomness for the poles (drawn in increasing order of degree).
+    poles : int
+        Zonal harmonics per degree (``>= 1``).
 
     Returns
     -------
@@ -361,6 +366,7 @@ def make_harmonic_target(
         call (use it for both training and test points).
     """
     d = check_int("d", d, 2)
+    poles = check_int("poles", poles, 1)
     if not isinstance(degrees, Mapping) or len(degrees) == 0:
         raise ValueError("degrees must be a non-empty mapping {degree: power}")
     items = []
@@ -371,19 +377,20 @@ def make_harmonic_target(
             raise ValueError(f"degrees[{l}] (power) must be finite and >= 0, got {p}")
         items.append((l, p))
     rng = np.random.default_rng(seed)
-    poles = uniform_sphere(len(items), d, seed=rng)
-    lmax = items[-1][0]
-    amps = [math.sqrt(p * float(harmonic_multiplicity(d, l))) for l, p in items]
+    pole_sets = [uniform_sphere(poles, d, seed=rng) for _ in items]  # (m, d) per degree
+    amps = []
+    for (l, p), u in zip(items, pole_sets, strict=True):
+        gram = normalised_gegenbauer(u @ u.T, d=d, lmax=l)[l].sum()
+        amps.append(math.sqrt(p * float(harmonic_multiplicity(d, l)) / gram))
 
     def target(X) -> np.ndarray:
         X = _check_points(X)
         if X.shape[1] != d:
             raise ValueError(f"X must have {d} columns, got {X.shape[1]}")
-        T = X @ poles.T  # (n, n_degrees)
-        P = normalised_gegenbauer(T, d=d, lmax=lmax)  # (lmax+1, n, n_degrees)
         out = np.zeros(X.shape[0])
-        for j, ((l, _), amp) in enumerate(zip(items, amps, strict=True)):
-            out += amp * P[l, :, j]
+        for (l, _), u, amp in zip(items, pole_sets, amps, strict=True):
+            P = normalised_gegenbauer(X @ u.T, d=d, lmax=l)[l]  # (n, m)
+            out += amp * P.sum(axis=1)
         return out
 
     return target
