@@ -49,6 +49,16 @@ DOCUMENTED_KEYS["neurashed.information-bottleneck"] += [
     "clean_top_ixt_given_y_initial", "bottleneck_verdict", "clean_top_ixt_given_y_peak_binned",
     "bottleneck_binned_verdict"]
 
+DOCUMENTED_KEYS["theory.learning-curve"] = [  # issue 3; the smoke run trains widths 16 and 64
+    "max_rel_err_eigenlearning", "max_rel_err_ek_correction", "max_rel_err_ek", "gp_seeds",
+    "max_rel_err_network_w16", "max_rel_err_network_w64"]
+DOCUMENTED_KEYS["network.local-elasticity"] = [  # issue 4
+    "relu_ratio_same_vs_other", "linear_ratio_same_vs_other", "relu_cluster_acc",
+    "linear_cluster_acc", "pca_kmeans_acc"]
+DOCUMENTED_KEYS["network.information-bottleneck"] = [
+    "tanh_compression_bits", "relu_compression_bits", "estimator"]
+DOCUMENTED_KEYS["network.label-noise"] = ["steps_to_fit_clean", "steps_to_fit_noisy"]
+
 
 def documented_commands() -> list[str]:
     """`learnmech ...` lines inside ```bash blocks, comments stripped."""

@@ -27,6 +27,7 @@ FLAGSHIP: tuple[str, ...] = (
     "neurashed.label-noise",
     "neurashed.forgetting",
     "neurashed.step-size-and-batch",
+    "theory.kernel-spectrum",
 )
 #: Kept for callers of the previous demo.
 DEMO_EXPERIMENTS = FLAGSHIP

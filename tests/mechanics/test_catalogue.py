@@ -27,6 +27,15 @@ from learnmech.theory import dynamics
 CHEAP = ["deep-linear-modes", "plateau-scaling"]
 
 
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    """One BLAS thread: small matrices, a shared machine (many threads thrash)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
+
+
 def test_entries_follow_the_issue_order_and_are_complete_records():
     found = entries()
     assert [e.id for e in found] == [i for i in ORDER if i in {e.id for e in found}]

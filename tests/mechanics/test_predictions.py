@@ -8,6 +8,15 @@ import pytest
 
 from learnmech.theory import dynamics, laws
 
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    """One BLAS thread: small matrices, a shared machine (many threads thrash)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
+
 # --------------------------------------------------------------------------- solvable dynamics
 
 
@@ -227,3 +236,25 @@ def test_lazy_relative_change_matches_a_brute_force_linear_net():
 
     small, large = change(64), change(1024)
     assert large == pytest.approx(dynamics.lazy_relative_change(1024, 64, small), rel=0.1)
+
+
+def test_mode_half_time_against_iterating_the_residual():
+    lr, lam = 0.6, 0.01
+    r, steps = 1.0, 0
+    while r > 0.5:
+        r *= 1 - lr * lam
+        steps += 1
+    t = dynamics.mode_half_time(lam, lr)
+    assert steps - 1 < t <= steps
+    assert dynamics.mode_half_time(1e-6, 1.0) == pytest.approx(np.log(2) / 1e-6, rel=1e-5)
+
+
+def test_catapult_boundary_separates_monotone_from_growing_loss_on_a_quadratic():
+    lam0 = 1.7
+    eta = dynamics.catapult_boundary(lam0)
+    for ratio, grows in ((0.98, False), (1.02, True)):
+        x, losses = 1.0, []
+        for _ in range(300):
+            x -= ratio * eta * lam0 * x  # GD on ½ λ₀ x²
+            losses.append(0.5 * lam0 * x * x)
+        assert bool(max(losses) > 0.5 * lam0) == grows

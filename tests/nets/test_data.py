@@ -44,6 +44,17 @@ def test_digits_range_and_images():
     np.testing.assert_array_equal(images.flat().X_train, d.X_train)
 
 
+def test_digits_read_directly_equal_sklearns_loader():
+    from sklearn.datasets import load_digits
+
+    from learnmech.nets.data import _digits_table
+
+    bunch = load_digits()
+    table = _digits_table()
+    np.testing.assert_array_equal(table[:, :-1], bunch.data)
+    np.testing.assert_array_equal(table[:, -1], bunch.target)
+
+
 def test_subset_classes_relabels_in_the_given_order():
     d = load_dataset("digits")
     pair = d.subset_classes([7, 2])

@@ -113,9 +113,9 @@ def _lanczos_top(model, X, y, *, iters: int, seed: int) -> float:
     n = flat.numel()
 
     def hvp(v):
-        vec = torch.as_tensor(np.asarray(v, dtype=np.float32).ravel())
+        vec = torch.as_tensor(np.asarray(v, dtype=np.float32).ravel(), device=flat.device)
         out = torch.autograd.grad(flat @ vec, params, retain_graph=True)  # H v, per tensor
-        return torch.cat([o.reshape(-1) for o in out]).double().numpy()
+        return torch.cat([o.reshape(-1) for o in out]).double().cpu().numpy()
 
     v0 = np.random.default_rng(seed).standard_normal(n)
     value = eigsh(LinearOperator((n, n), matvec=hvp, dtype=np.float64), k=1, which="LA",

@@ -8,8 +8,6 @@ Importing this package does not import torch; the names below load on first use 
 
 from __future__ import annotations
 
-from importlib.util import find_spec
-
 from learnmech.lazy import lazy_exports
 
 _EXPORTS = {
@@ -19,14 +17,13 @@ _EXPORTS = {
     # networks
     "models": ("ACTIVATIONS", "hidden_layers", "mlp", "small_cnn"),
     # training
-    "training": ("History", "TrainState", "default_threads", "evaluate", "flip_labels",
-              "log_schedule", "loss_function", "seed_everything", "sequential_tasks", "train"),
+    "training": ("Adam", "History", "SGD", "TrainState", "default_threads", "evaluate",
+                 "flip_labels", "log_schedule", "loss_function", "seed_everything",
+                 "sequential_tasks", "train"),
+    # the kernel regime: networks in the theory lens's convention, and their trainers
+    "ntk": ("NTKMLP", "empirical_ntk", "empirical_nngp"),
+    "kernel_regime": ("HeavyBall", "heavy_ball_for_kernel", "train_gradient_flow",
+                      "train_langevin"),
 }
-# modules owned elsewhere: exported only when present in this tree
-if find_spec(f"{__name__}.ntk") is not None:
-    _EXPORTS["ntk"] = ("NTKMLP", "empirical_ntk", "empirical_nngp")
-if find_spec(f"{__name__}.kernel_regime") is not None:
-    _EXPORTS["kernel_regime"] = ("HeavyBall", "heavy_ball_for_kernel", "train_gradient_flow",
-                                 "train_langevin")
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)

@@ -221,17 +221,38 @@ def load_dataset(name: str, *, n_train: int | None = None, n_test: int | None = 
 
 def _load_digits(*, rng, n_train, n_test, flatten: bool = True, test_fraction: float = 0.25):
     """sklearn's digits, pixels / 16; a seeded split with ``test_fraction`` of the 1797 held out."""
-    from sklearn.datasets import load_digits
-
-    bunch = load_digits()
-    X = (bunch.data / 16.0).astype(np.float32)
-    y = bunch.target.astype(np.int64)
+    table = _digits_table()
+    X = (table[:, :-1] / 16.0).astype(np.float32)
+    y = table[:, -1].astype(np.int64)
     order = rng.permutation(len(X))
     cut = int(round(len(X) * (1 - test_fraction)))
     tr, te = order[:cut], order[cut:]
     if not flatten:
         X = X.reshape(-1, 1, 8, 8)
     return Dataset("digits", X[tr], y[tr], X[te], y[te], 10)
+
+
+@lru_cache(maxsize=1)
+def _digits_table() -> np.ndarray:
+    """The 1797 × 65 digits table (64 pixels in 0..16, then the label), read-only.
+
+    Read straight from scikit-learn's bundled ``digits.csv.gz`` (importing scikit-learn costs
+    seconds per process); ``sklearn.datasets.load_digits`` when the file is not where expected.
+    """
+    from importlib.util import find_spec
+
+    spec = find_spec("sklearn")
+    path = Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz" if spec and \
+        spec.origin else None
+    if path is not None and path.is_file():
+        table = np.loadtxt(path, delimiter=",")
+    else:
+        from sklearn.datasets import load_digits
+
+        bunch = load_digits()
+        table = np.column_stack([bunch.data, bunch.target])
+    table.flags.writeable = False
+    return table
 
 
 def _load_fashion_mnist(*, rng, n_train, n_test, flatten: bool = True,

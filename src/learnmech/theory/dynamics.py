@@ -24,11 +24,13 @@ import numpy as np
 
 __all__ = [
     "balanced_mode_strength",
+    "catapult_boundary",
     "conserved_decay",
     "deep_linear_half_time",
     "deep_linear_mode",
     "edge_of_stability_threshold",
     "lazy_relative_change",
+    "mode_half_time",
     "plateau_slope",
     "rescaled_sharpness",
     "sgd_stationary_excess",
@@ -191,3 +193,26 @@ def lazy_relative_change(width, reference_width: float, reference_change: float)
     Lee et al. 2019): change(N) = change(N_ref) (N/N_ref)^{−1/2}.
     """
     return reference_change * (np.asarray(width, float) / reference_width) ** -0.5
+
+
+def mode_half_time(eigenvalue, lr):
+    """Gradient-descent steps for a kernel eigenmode of the residual to halve.
+
+    In the kernel (lazy) regime the residual r on the training set obeys r ← (I − η K/n) r for
+    the mean ½ squared loss, so the component along an eigenvector of K/n with eigenvalue λ
+    shrinks by (1 − ηλ) per step: t½ = ln 2 / (−ln(1 − ηλ)) ≈ ln 2 / (ηλ) steps (0 < ηλ < 1).
+    """
+    x = np.asarray(lr, float) * np.asarray(eigenvalue, float)
+    return np.log(2.0) / -np.log1p(-x)
+
+
+def catapult_boundary(sharpness0):
+    """Largest step size of the lazy phase, 2/λ₀ (Lewkowycz et al. 2020).
+
+    With λ₀ the top Hessian eigenvalue of the mean ½ squared loss at initialisation (≈ top
+    eigenvalue of NTK/n for a wide network), gradient descent with η < 2/λ₀ decreases the loss
+    monotonically along every kernel mode (lazy phase); for 2/λ₀ < η < η_max the loss first
+    grows along the top mode, the network's curvature drops until λ < 2/η, and training
+    converges (catapult phase); larger η diverge.
+    """
+    return 2.0 / np.asarray(sharpness0, float)
