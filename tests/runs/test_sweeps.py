@@ -252,6 +252,23 @@ def test_bad_input_is_one_line_and_exit_2(args, words, tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.slow
+def test_ray_local_instance_gives_identical_sweep_csv(tmp_path):
+    """Ray is an optional extra (not in dev): runs where `pip install 'learnmech[ray]'` was done.
+    A registered experiment (Ray workers do not see the tests' toy module)."""
+    pytest.importorskip("ray")
+    from learnmech.runs.executors import LocalExecutor, make_executor
+
+    def sweep(executor, name):
+        plan = plan_sweep("theory.kernel-spectrum", grid=["d=5,6"], seeds="0-1", smoke=True,
+                          out=tmp_path / name)
+        with executor:
+            run_sweep(plan, executor)
+        return (plan.out / "sweep.csv").read_text()
+
+    assert sweep(make_executor("ray", workers=2), "ray") == sweep(LocalExecutor(2), "local")
+
+
 def test_ray_executor_names_the_extra_when_ray_is_missing(tmp_path):
     try:
         import ray  # noqa: F401

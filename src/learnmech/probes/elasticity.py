@@ -181,13 +181,14 @@ def cluster_accuracy(S, labels, *, method: str = "spectral", seed: int = 0) -> f
     Parameters
     ----------
     S : array of shape (n, n)
-        Similarity (need not be symmetric; |S| symmetrised for ``"spectral"``).
+        Similarity (need not be symmetric; every method first symmetrises it).
     labels : array of shape (n,)
         True classes (used only to score).
-    method : {"spectral", "rows"}
+    method : {"spectral", "rows", "kernel"}
         ``"spectral"`` (default): normalised spectral clustering on the affinity
-        A = (|S| + |S|ᵀ)/2 (Ng, Jordan & Weiss 2002) — uses the similarity as a graph, which is
-        what a similarity is for. ``"rows"``: K-means on the rows of S (He & Su's variant).
+        A = (|S| + |S|ᵀ)/2 (Ng, Jordan & Weiss 2002). ``"rows"``: K-means on the rows of
+        M = (S + Sᵀ)/2 — He & Su's clustering of the relative similarity S_rel. ``"kernel"``:
+        kernel K-means with M as the kernel — He & Su's clustering of the kernelised S_ker.
     seed : int
         Seeds K-means (10 restarts).
 
@@ -209,9 +210,12 @@ def cluster_accuracy(S, labels, *, method: str = "spectral", seed: int = 0) -> f
         emb = vecs[:, -k:]
         emb = emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-300)
     elif method == "rows":
-        emb = S
+        emb = 0.5 * (S + S.T)
+    elif method == "kernel":
+        found = _kernel_kmeans(0.5 * (S + S.T), k, seed)
+        return _matched_accuracy(found, labels, k)
     else:
-        raise ValueError(f"method must be 'spectral' or 'rows'; got {method!r}")
+        raise ValueError(f"method must be 'spectral', 'rows' or 'kernel'; got {method!r}")
     return _kmeans_matched(emb, labels, k, seed)
 
 
@@ -256,12 +260,49 @@ def _nanmean(values: np.ndarray) -> float:
 
 def _kmeans_matched(emb: np.ndarray, labels: np.ndarray, k: int, seed: int) -> float:
     """K-means on ``emb`` (n, p), scored against labels with the Hungarian matching."""
-    from scipy.optimize import linear_sum_assignment
     from sklearn.cluster import KMeans
 
     found = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(emb)
+    return _matched_accuracy(found, labels, k)
+
+
+def _matched_accuracy(found: np.ndarray, labels: np.ndarray, k: int) -> float:
+    """Share of examples whose cluster (``found``, ints in [0, k)) maps to their class under
+    the best one-to-one matching of clusters to classes (Hungarian)."""
+    from scipy.optimize import linear_sum_assignment
+
     classes, truth = np.unique(labels, return_inverse=True)
     confusion = np.zeros((k, len(classes)))
     np.add.at(confusion, (found, truth), 1)
     rows, cols = linear_sum_assignment(-confusion)
     return float(confusion[rows, cols].sum() / len(labels))
+
+
+def _kernel_kmeans(K: np.ndarray, k: int, seed: int, *, restarts: int = 10,
+                   max_iter: int = 100) -> np.ndarray:
+    """Kernel K-means (Lloyd iterations in the feature space of the kernel K, shape (n, n)).
+
+    The squared distance of example i to the mean of cluster c is
+    K_ii − 2 mean_{j∈c} K_ij + mean_{j,l∈c} K_jl; the best of ``restarts`` random starts
+    (lowest total within-cluster distance) is returned as ints in [0, k), shape (n,).
+    """
+    n = len(K)
+    rng = np.random.default_rng(seed)
+    best, best_cost = None, np.inf
+    for _ in range(restarts):
+        assign = rng.integers(k, size=n)
+        for _ in range(max_iter):
+            dist = np.full((n, k), np.inf)
+            for c in range(k):
+                members = assign == c
+                if members.any():
+                    dist[:, c] = (np.diag(K) - 2.0 * K[:, members].mean(axis=1)
+                                  + K[np.ix_(members, members)].mean())
+            new = dist.argmin(axis=1)
+            if np.array_equal(new, assign):
+                break
+            assign = new
+        cost = float(dist[np.arange(n), assign].sum())
+        if cost < best_cost:
+            best, best_cost = assign, cost
+    return best

@@ -52,8 +52,11 @@ __all__ = [
 EXECUTORS: tuple[str, ...] = ("local", "dask", "ray", "inline")
 
 #: Environment variables that cap the threads of numeric libraries in a worker.
+#: (Not NUMBA_NUM_THREADS: numba refuses to compile once that variable differs from the thread
+#: count it launched with, so a process that already ran numba code would break; its threads
+#: are capped through ``numba.set_num_threads`` instead.)
 _THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                "NUMBA_NUM_THREADS", "LEARNMECH_TORCH_THREADS")
+                "LEARNMECH_TORCH_THREADS")
 
 
 class ExecutorError(ValueError):
@@ -71,14 +74,20 @@ def default_workers() -> int:
 def limit_threads() -> None:
     """Cap numeric libraries at one thread in this process (call in a worker before a run).
 
-    Sets the thread environment variables (read by torch, BLAS and numba when they are first
-    imported) and, when torch is already imported, ``torch.set_num_threads(1)``.
+    Sets the thread environment variables (read by torch and BLAS when they are first
+    imported), ``torch.set_num_threads(1)`` when torch is already imported, and numba's
+    parallel regions to one thread (``numba.set_num_threads``, imported here if need be).
     """
+    import sys
+
     for name in _THREAD_VARS:
         os.environ[name] = "1"
-    torch = __import__("sys").modules.get("torch")
+    torch = sys.modules.get("torch")
     if torch is not None:
         torch.set_num_threads(1)
+    import numba
+
+    numba.set_num_threads(1)
 
 
 class Executor:

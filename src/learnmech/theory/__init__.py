@@ -26,5 +26,13 @@ _EXPORTS = {
                 "taylor_coefficients", "uniform_sphere", "zonal_harmonic", "harmonic_target",
                 "make_harmonic_target"),
     "regression": ("ridge_coefficients", "kernel_regression_error"),
+    # closed-form predictions of the mechanics catalogue
+    "dynamics": ("deep_linear_mode", "deep_linear_half_time", "balanced_mode_strength",
+                 "plateau_slope", "conserved_decay", "edge_of_stability_threshold",
+                 "sgd_stationary_excess", "sgd_stationary_excess_leading", "rescaled_sharpness",
+                 "lazy_relative_change", "mode_half_time", "catapult_boundary"),
+    "laws": ("min_norm_risk", "optimal_ridge", "signal_propagation", "chi1",
+             "relu_log_norm_variance", "relu_log_norm_variance_exact", "hard_margin_direction",
+             "simplex_etf_gram"),
 }
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)
