@@ -31,6 +31,8 @@ def test_simple_noise_scale_is_the_batch_gradient_variance_over_the_squared_mean
     draws = g[rng.integers(0, len(g), size=(40_000, B))].mean(axis=1)  # (draws, p)
     noise = ((draws - G) ** 2).sum(1).mean()
     assert noise * B / (G @ G) == pytest.approx(b_simple, rel=0.02)
+    # two examples (1, 0) and (3, 0): G = (2, 0), Σ = diag(1, 0)
+    assert laws_g.gradient_noise_moments([[1.0, 0.0], [3.0, 0.0]]) == pytest.approx((1.0, 4.0))
 
 
 def test_optimal_step_matches_brute_force_expected_improvement():
@@ -142,3 +144,22 @@ def test_gdp_membership_bound_is_the_best_threshold_test():
 def test_dp_bound_at_epsilon_zero_is_delta():
     assert laws_g.dp_generalization_bound(0.0, 0.01) == pytest.approx(0.01)
     assert laws_g.dp_generalization_bound(np.log(2), 0.0) == pytest.approx(1.0)
+
+
+# --------------------------------------------------------------------------- Hessian outliers
+
+
+def test_largest_eigengap_finds_the_spikes_of_a_spiked_wishart_matrix():
+    """C = 10 spikes of strength 5..14 on a Marchenko-Pastur bulk (γ = 0.25, edge 2.25): above
+    the BBP threshold 1 + √γ, so the top eigenvalues separate and the gap sits after the 10th."""
+    rng = np.random.default_rng(5)
+    p, n, C = 200, 800, 10
+    U, _ = np.linalg.qr(rng.standard_normal((p, C)))
+    cov_root = np.eye(p) + U @ np.diag(np.sqrt(1 + np.arange(5.0, 5.0 + C)) - 1) @ U.T
+    Z = rng.standard_normal((n, p)) @ cov_root
+    eig = np.linalg.eigvalsh(Z.T @ Z / n)[::-1][:30]
+    k, ratio = laws_g.largest_eigengap(eig)
+    assert k == C and ratio > 1.5
+    assert laws_g.largest_eigengap([4.0, 2.0, 1.9, -1.0]) == (1, 2.0)
+    with pytest.raises(ValueError):
+        laws_g.largest_eigengap([1.0, -1.0])

@@ -61,6 +61,23 @@ class TargetSection(Section):
         return dict(zip(self.degrees, self.powers, strict=True))
 
 
+def sphere_problem(d: int, target: TargetSection, rng, n: int, n_test: int):
+    """One draw of a regression problem on S^{d−1}: a random harmonic target, n training and
+    n_test test points uniform on the sphere, label noise of variance target.noise.
+
+    Returns (X (n, d), y (n,), X_test (n_test, d), f_test (n_test,) the clean target).
+    """
+    from learnmech.theory import make_harmonic_target, uniform_sphere
+
+    f = make_harmonic_target(d, degrees=target.power(), seed=rng, poles=target.poles)
+    X_test = uniform_sphere(n_test, d, seed=rng)
+    X = uniform_sphere(n, d, seed=rng)
+    y = f(X)
+    if target.noise:
+        y = y + rng.normal(0.0, target.noise**0.5, size=n)
+    return X, y, X_test, f(X_test)
+
+
 def sphere_kernel(kernel: KernelSection, d: int):
     """(t -> k(t) on S^{d−1}, (X1, X2) -> Gram matrix) for this network."""
     from learnmech.theory import dot_product_kernel, fc_kernel

@@ -21,6 +21,7 @@ from learnmech.experiments.theory_common import (
     KernelSection,
     TargetSection,
     sphere_kernel,
+    sphere_problem,
     train_centred_network,
 )
 from learnmech.spec import Section
@@ -52,7 +53,7 @@ class TrainSection(Section):
     kernel_seeds: int = Field(40, ge=2, le=10_000,
                               description="training sets for exact NTK regression")
     width: int = Field(256, ge=1, le=100_000, description="width of the trained networks")
-    network_seeds: int = Field(3, ge=0, le=1000,
+    network_seeds: int = Field(8, ge=0, le=1000,
                                description="trained networks per setting (0: none)")
     tol: float = Field(1e-3, gt=0.0, lt=1.0, description="relative residual aimed at")
     max_steps: int = Field(4000, ge=1, le=10**7, description="cap on gradient steps")
@@ -120,17 +121,11 @@ def check(config: Config, kernels: dict[str, KernelSection]):
     import numpy as np
 
     from learnmech.progress import bar
-    from learnmech.theory import make_harmonic_target, ridge_coefficients, uniform_sphere
+    from learnmech.theory import ridge_coefficients
 
     def draw(s):
         rng = np.random.default_rng([config.seed, 5, s])
-        f = make_harmonic_target(config.d, degrees=config.target.power(), seed=rng,
-                                 poles=config.target.poles)
-        X, X_test = uniform_sphere(config.n, config.d, seed=rng), uniform_sphere(
-            config.check.n_test, config.d, seed=rng)
-        y = f(X) + (rng.normal(0, config.target.noise**0.5, config.n)
-                    if config.target.noise else 0.0)
-        return X, y, X_test, f(X_test)
+        return sphere_problem(config.d, config.target, rng, config.n, config.check.n_test)
 
     found = {name: {"kernel": [], "network": []} for name in kernels}
     for s in bar(range(config.check.kernel_seeds), desc="NTK regression", unit="seed"):

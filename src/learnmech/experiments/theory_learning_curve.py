@@ -24,6 +24,7 @@ from learnmech.experiments.theory_common import (
     max_over,
     relative_error,
     sphere_kernel,
+    sphere_problem,
     train_centred_network,
     train_langevin_network,
 )
@@ -132,19 +133,8 @@ def measured_sizes(config: Config):
 
 
 def draw_problem(config: Config, rng, n: int, n_test: int, d: int | None = None):
-    """(X (n, d), y (n,), X_test (n_test, d), f_test (n_test,)) for one seed's target
-    (d defaults to config.d)."""
-    from learnmech.theory import make_harmonic_target, uniform_sphere
-
-    d = config.d if d is None else d
-    target = make_harmonic_target(d, degrees=config.target.power(), seed=rng,
-                                  poles=config.target.poles)
-    X_test = uniform_sphere(n_test, d, seed=rng)
-    X = uniform_sphere(n, d, seed=rng)
-    y = target(X)
-    if config.target.noise:
-        y = y + rng.normal(0.0, config.target.noise**0.5, size=n)
-    return X, y, X_test, target(X_test)
+    """:func:`sphere_problem` for this config (d defaults to config.d)."""
+    return sphere_problem(config.d if d is None else d, config.target, rng, n, n_test)
 
 
 def measure_gp(config: Config, sizes) -> tuple:
@@ -238,15 +228,13 @@ def _scale_tag(scale: float) -> str:
 def _summary(config: Config, sizes, mean, stderr, predicted_at, trained) -> dict:
     import numpy as np
 
-
     summary = {"gp_seeds": config.gp.seeds,
                "gp_max_rel_stderr": float(np.max(stderr / mean)),
                "tolerance": AGREEMENT_TOLERANCE}
-    regimes = {"eigenlearning": N_MIN_EIGENLEARNING, "ek+1/n": N_MIN_EK, "ek": N_MIN_EK}
-    keys = {"eigenlearning": "eigenlearning", "ek+1/n": "ek_correction", "ek": "ek"}
-    for name, n_from in regimes.items():
+    regimes = {"eigenlearning": ("eigenlearning", N_MIN_EIGENLEARNING),  # method: (key, n from)
+               "ek+1/n": ("ek_correction", N_MIN_EK), "ek": ("ek", N_MIN_EK)}
+    for name, (key, n_from) in regimes.items():
         err = relative_error(predicted_at[name], mean)
-        key = keys[name]
         summary[f"max_rel_err_{key}"] = max_over(err, sizes >= n_from)
         summary[f"max_rel_err_{key}_below_regime"] = max_over(err, sizes < n_from)
         within = summary[f"max_rel_err_{key}"]

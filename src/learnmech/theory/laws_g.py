@@ -35,6 +35,8 @@ __all__ = [
     "gdp_delta",
     "gdp_membership_bound",
     "gdp_mu",
+    "gradient_noise_moments",
+    "largest_eigengap",
     "fit_critical_batch",
     "gaussian_robust_accuracy",
     "linear_robust_accuracy",
@@ -47,15 +49,18 @@ __all__ = [
 # --------------------------------------------------------------------------- critical batch
 
 
-def simple_noise_scale(per_example_grads) -> float:
-    """B_simple = tr Σ/‖G‖² from per-example gradients, shape (n, p).
-
-    G is their mean and Σ their covariance (divisor n, the population of a finite training set).
-    """
+def gradient_noise_moments(per_example_grads) -> tuple[float, float]:
+    """(tr Σ, ‖G‖²) of per-example gradients, shape (n, p): G their mean, Σ their covariance
+    (divisor n, the population of a finite training set)."""
     g = np.asarray(per_example_grads, dtype=float)
     mean = g.mean(axis=0)
-    trace = float(((g - mean) ** 2).sum(axis=1).mean())
-    return trace / float(mean @ mean)
+    return float(((g - mean) ** 2).sum(axis=1).mean()), float(mean @ mean)
+
+
+def simple_noise_scale(per_example_grads) -> float:
+    """B_simple = tr Σ/‖G‖² from per-example gradients, shape (n, p)."""
+    trace, g2 = gradient_noise_moments(per_example_grads)
+    return trace / g2
 
 
 def optimal_step_improvement(batch, grad, hessian, sigma) -> tuple[float, float, float]:
@@ -168,3 +173,19 @@ def dp_generalization_bound(eps, delta):
     """e^ε − 1 + δ: the (ε, δ)-DP bound on membership advantage and on the expected
     generalisation gap of a loss in [0, 1] (broadcasts)."""
     return np.expm1(np.asarray(eps, float)) + np.asarray(delta, float)
+
+
+# --------------------------------------------------------------------------- Hessian outliers
+
+
+def largest_eigengap(eigenvalues) -> tuple[int, float]:
+    """(k, λ_k/λ_{k+1}) for the largest ratio of consecutive positive eigenvalues, sorted
+    descending (k counts from 1): the number of outliers above a bulk. The prediction for a
+    C-class classifier is k = C (Papyan 2019/2020: one outlier per class mean)."""
+    lam = np.sort(np.asarray(eigenvalues, float))[::-1]
+    lam = lam[lam > 0]
+    if len(lam) < 2:
+        raise ValueError("largest_eigengap needs at least two positive eigenvalues")
+    ratio = lam[:-1] / lam[1:]
+    k = int(np.argmax(ratio))
+    return k + 1, float(ratio[k])
