@@ -23,6 +23,7 @@ from learnmech.runs import run_experiment
 from learnmech.runs.rundir import _plain_summary
 
 EXPERIMENTS = all_experiments()
+VERDICTS = ("holds", "fails", "out of regime")
 IDS = [e.id for e in EXPERIMENTS]
 
 
@@ -78,7 +79,7 @@ def check_smoke_run(experiment: Experiment, out) -> None:
     assert all(v is None or isinstance(v, bool | int | float | str) for v in summary.values())
     for key, value in summary.items():
         if key.endswith("_verdict"):
-            assert value in ("holds", "fails", "out of regime"), f"{experiment.id}: {key} = {value!r}"
+            assert value in VERDICTS, f"{experiment.id}: {key} = {value!r}"
     with open(run_dir / "metrics.csv", newline="") as handle:
         columns = csv.DictReader(handle).fieldnames or []
     assert columns[-2:] == ["metric", "value"]

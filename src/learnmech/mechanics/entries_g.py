@@ -1,11 +1,13 @@
-"""Group B2/B6 entries: the critical batch size and robust sample complexity.
+"""Groups B2/B3/B6: critical batch size, robust sample complexity, DP generalisation, Hessian
+outliers.
 
 Conventions: the network lens's (:mod:`learnmech.nets.training`) — mean cross-entropy over
 examples, plain SGD with step size η, time in optimiser steps, batches drawn epoch-wise without
 replacement from a fixed training set of n examples (so a batch of B has gradient covariance
 Σ/B · (n − B)/(n − 1); the fit uses the effective batch B_eff = B (n − 1)/(n − B)). Noise scales
 come from exact per-example gradients (``torch.func``). The Gaussian model of the robustness entry
-is in :mod:`learnmech.theory.laws_g`.
+is in :mod:`learnmech.theory.laws_g`. DP-GD has its own loop (per-example clipping and noise are
+not in the lens's loop); the Hessian entry uses the squared loss ½‖f − onehot‖² (mean).
 """
 
 from __future__ import annotations

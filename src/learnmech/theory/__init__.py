@@ -34,5 +34,13 @@ _EXPORTS = {
     "laws": ("min_norm_risk", "optimal_ridge", "signal_propagation", "chi1",
              "relu_log_norm_variance", "relu_log_norm_variance_exact", "hard_margin_direction",
              "simplex_etf_gram"),
+    "laws_f": ("ntk_mode_rate", "ntk_mode_residual", "best_lr_scaling", "chinchilla_loss",
+               "fit_chinchilla", "power_tail", "ols_tail_loss", "tail_sum_exponent",
+               "sgd_linear_scaling", "adam_sqrt_scaling", "arora_gram", "ntk_label_bound",
+               "spectral_complexity"),
+    "laws_g": ("critical_batch_steps", "fit_critical_batch", "gradient_noise_moments",
+               "simple_noise_scale", "optimal_step_improvement", "linear_robust_accuracy",
+               "gaussian_robust_accuracy", "robust_sample_size", "gdp_delta", "gdp_mu",
+               "gdp_membership_bound", "dp_generalization_bound", "largest_eigengap"),
 }
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)
