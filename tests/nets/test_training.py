@@ -150,3 +150,26 @@ def test_optimisers_match_torch_optim(name):
             opt.step()
     for p, q in zip(a.parameters(), b.parameters(), strict=True):
         torch.testing.assert_close(p, q, rtol=1e-5, atol=1e-6)
+
+
+def test_adamw_matches_torch_adamw():
+    """The hand-written AdamW (decoupled decay) follows ``torch.optim.AdamW`` step by step."""
+    from learnmech.nets.training import AdamW
+
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(32, 5, generator=gen), torch.randint(0, 3, (32,), generator=gen)
+    ours, ref = mlp(5, [8], 3, seed=0), mlp(5, [8], 3, seed=0)
+    opt_a = AdamW(list(ours.parameters()), lr=0.05, weight_decay=0.5, betas=(0.9, 0.98))
+    opt_b = torch.optim.AdamW(ref.parameters(), lr=0.05, weight_decay=0.5, betas=(0.9, 0.98),
+                              eps=1e-8)
+    for _ in range(6):
+        for model, opt in ((ours, opt_a), (ref, opt_b)):
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(model(X), y).backward()
+            opt.step()
+    for a, b in zip(ours.parameters(), ref.parameters(), strict=True):
+        assert torch.allclose(a, b, atol=1e-6, rtol=0)
+    data = load_dataset("digits", n_train=100, n_test=50)
+    h = train(mlp(64, [16], 10, seed=0), data, steps=20, lr=1e-2, optimizer="adamw",
+              weight_decay=0.1, progress=False)
+    assert h.final("train_loss") < h.series("train_loss")[1][0]

@@ -42,7 +42,7 @@ __all__ = [
 
 #: Modules (under ``learnmech.mechanics``) that define entries, each in a list ``ENTRIES``.
 ENTRY_MODULES: tuple[str, ...] = ("solvable", "limits", "optimisation", "geometry", "kernel_limits",
-                                  "entries_f", "entries_g")
+                                  "entries_f", "entries_g", "entries_grok")
 
 #: The issue's order of the 24 entries (the scorecard's order; entries not yet written are
 #: listed by :func:`missing`).

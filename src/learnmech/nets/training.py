@@ -37,6 +37,7 @@ __all__ = [
     "OPTIMIZERS",
     "SGD",
     "Adam",
+    "AdamW",
     "SCHEDULES",
     "History",
     "TrainState",
@@ -51,7 +52,7 @@ __all__ = [
 ]
 
 LOSSES = ("ce", "mse")
-OPTIMIZERS = ("sgd", "adam")
+OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("constant", "cosine", "step")
 EVAL_CHUNK = 4096  # examples per forward pass when evaluating
 
@@ -145,7 +146,7 @@ class TrainState:
     tensors : tuple
         ``(X_train, y_train_used, X_test, y_test)`` on the device; ``y_train_used`` carries
         the flipped labels when there is label noise.
-    optimizer : SGD or Adam
+    optimizer : SGD, Adam or AdamW
         This module's optimiser (``.lr`` the current learning rate).
     loss_fn : callable
         ``loss_fn(outputs, labels)`` (see :func:`loss_function`).
@@ -243,9 +244,10 @@ def train(model: nn.Module, data: Dataset, *, steps: int, lr: float,
         Base learning rate (η).
     batch_size : int, optional
         None = full batch.
-    optimizer : {"sgd", "adam"}
+    optimizer : {"sgd", "adam", "adamw"}
     momentum, weight_decay : float
-        SGD momentum (heavy ball); L2 weight decay (coupled, as ``torch.optim``).
+        SGD momentum (heavy ball); weight decay, coupled L2 (as ``torch.optim``) for "sgd"
+        and "adam", decoupled (θ ← θ − η·wd·θ, as ``torch.optim.AdamW``) for "adamw".
     loss : {"ce", "mse"}
     schedule : {"constant", "cosine", "step"}
         η_t = η; η ½(1 + cos(π t / T)); η × 0.1 at 50% and again at 75% of the steps.
@@ -408,7 +410,7 @@ def _check_train_args(*, steps, lr, batch_size, optimizer, momentum, weight_deca
 
 def _optimizer(name, model, *, lr, momentum, weight_decay):
     params = [p for p in model.parameters() if p.requires_grad]
-    cls = Adam if name == "adam" else SGD
+    cls = {"adam": Adam, "adamw": AdamW}.get(name, SGD)
     return cls(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
 
 
@@ -470,6 +472,28 @@ class Adam(SGD):
             v.mul_(b2).addcmul_(g, g, value=1 - b2)
             denom = (v / (1 - b2 ** self.t)).sqrt_().add_(self.eps)
             p.addcdiv_(m, denom, value=-self.lr / (1 - b1 ** self.t))
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter), as ``torch.optim.AdamW``.
+
+    θ ← θ − η·wd·θ, then the Adam step of :class:`Adam` on g = ∇L (no L2 term in g).
+    ``betas`` default to torch's (0.9, 0.999).
+    """
+
+    def __init__(self, params, *, lr: float, momentum: float = 0.0, weight_decay: float = 0.0,
+                 betas: tuple[float, float] = (0.9, 0.999)):
+        super().__init__(params, lr=lr, weight_decay=0.0)
+        self.decoupled = weight_decay
+        self.betas = (float(betas[0]), float(betas[1]))
+
+    @torch.no_grad()
+    def step(self) -> None:
+        if self.decoupled:
+            for p in self.params:
+                if p.grad is not None:
+                    p.mul_(1 - self.lr * self.decoupled)
+        super().step()
 
 
 def _lr_at(schedule: str, lr: float, step: int, steps: int) -> float:
