@@ -135,6 +135,16 @@ def test_relation_means_and_clustering_on_a_block_similarity():
     assert cluster_accuracy(noise + noise.T, labels) < 0.8
 
 
+def test_kernel_kmeans_separates_blobs_and_equals_kmeans_under_a_linear_kernel():
+    """He & Su cluster S_ker by kernel K-means; with K = X Xᵀ it is K-means on X."""
+    rng = np.random.default_rng(1)
+    labels = np.repeat([0, 1], 30)
+    X = rng.normal(size=(60, 3)) + 6.0 * labels[:, None]
+    assert cluster_accuracy(X @ X.T, labels, method="kernel") == 1.0
+    near = rng.normal(size=(60, 3)) + 0.8 * labels[:, None]  # overlapping: below perfect
+    assert cluster_accuracy(near @ near.T, labels, method="kernel") == pytest.approx(
+        kmeans_accuracy(near, labels), abs=0.05)
+
 def test_kmeans_baselines_find_separated_blobs_and_miss_overlapping_ones():
     rng = np.random.default_rng(0)
     labels = np.repeat([0, 1], 50)
