@@ -17,7 +17,7 @@ _EXPORTS = {
     # networks
     "models": ("ACTIVATIONS", "hidden_layers", "mlp", "small_cnn"),
     # training
-    "training": ("Adam", "History", "SGD", "TrainState", "default_threads", "evaluate",
+    "training": ("Adam", "AdamW", "History", "SGD", "TrainState", "default_threads", "evaluate",
                  "flip_labels", "log_schedule", "loss_function", "seed_everything",
                  "sequential_tasks", "train"),
     # the kernel regime: networks in the theory lens's convention, and their trainers

@@ -42,5 +42,7 @@ _EXPORTS = {
                "simple_noise_scale", "optimal_step_improvement", "linear_robust_accuracy",
                "gaussian_robust_accuracy", "robust_sample_size", "gdp_delta", "gdp_mu",
                "gdp_membership_bound", "dp_generalization_bound", "largest_eigengap"),
+    "laws_grok": ("fourier_concentration", "fourier_power", "grokking_delay",
+                  "weight_decay_time"),
 }
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)
