@@ -9,9 +9,12 @@ do not inflate) for the numpy backend (fused numba kernel), the torch backend as
 ``fc_kernel(..., backend="torch")`` runs it on a CPU (the same fused kernel, zero-copy) and the
 pure torch path (eager ops, what runs on a GPU), each with its own floor (numpy / torch GEMM).
 
-Threads: one (OPENBLAS/OMP/MKL/NUMBA and torch) unless ``--threads``.
+Threads: one (OPENBLAS/OMP/MKL/NUMBA and torch) unless ``--threads``. ``--device cuda`` times
+the torch backend on a GPU instead, in float64 and float32, eager and compiled
+(``compile_kernel=True``), against the GPU floor (the same Gram product and passes in torch on
+the device), synchronising before each clock read.
 Usage: ``python benchmarks/ntk_kernel_speed.py [--n 10000] [--d 100] [--depth 10]
-[--repeats 5] [--threads 1]``.
+[--repeats 5] [--threads 1] [--device cpu|cuda]``.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--device", default="cpu", help="cpu (default) or a CUDA device")
     parser.add_argument("--skip-pure-torch", action="store_true",
                         help="skip the eager torch path (about 10x the floor on a CPU)")
     args = parser.parse_args()
@@ -71,6 +75,8 @@ def main() -> None:
     from learnmech.theory.kernels_torch import fc_kernel_torch
 
     torch.set_num_threads(args.threads)
+    if args.device != "cpu":
+        return gpu_rows(args, torch, fc_kernel)
     n, depth = args.n, args.depth
     X = np.random.default_rng(0).normal(size=(n, args.d))
     Xt = torch.as_tensor(X)
@@ -106,6 +112,45 @@ def main() -> None:
               f" ratio {t['ratio']:.2f}x (target <= 1.5x); CPU time {t['cpu']:.2f} s vs "
               f"{t['floor_cpu']:.2f} s, ratio {t['cpu_ratio']:.2f}x", flush=True)
 
+
+def gpu_rows(args, torch, fc_kernel) -> None:
+    """The torch backend on ``args.device`` against the same-device floor, float64 and
+    float32, eager and with ``compile_kernel=True`` (its first call, the compile, reported
+    apart); each clock read after ``torch.cuda.synchronize``."""
+    from learnmech.theory.kernels_torch import fc_kernel_torch
+
+    device, depth = torch.device(args.device), args.depth
+    kw = {"depth": depth, "activation": "relu", "kind": "ntk", "sigma_w2": 1.0,
+          "sigma_b2": 1.0, "device": device}
+
+    def synced(fn):
+        def call() -> None:
+            fn()
+            torch.cuda.synchronize(device)
+        return call
+
+    print(f"depth-{depth} ReLU NTK, n = {args.n}, d = {args.d}, on "
+          f"{torch.cuda.get_device_name(device)}, median of {args.repeats}; "
+          f"torch {torch.__version__}")
+    for dtype in (torch.float64, torch.float32):
+        X = torch.randn(args.n, args.d, generator=torch.Generator().manual_seed(0),
+                        dtype=dtype).to(device)
+
+        def floor(X=X) -> None:
+            G = X @ X.T
+            for _ in range(depth):
+                G.mul_(1.0000001)
+
+        for compiled in (False, True):
+            def kernel(X=X, dtype=dtype, compiled=compiled) -> None:
+                fc_kernel_torch(X, dtype=dtype, compile_kernel=compiled, **kw)
+
+            first, _ = seconds(synced(kernel))  # warm-up: allocator, kernels, the compile
+            t = paired(synced(kernel), synced(floor), args.repeats)
+            print(f"torch backend on {device.type}, {str(dtype).removeprefix('torch.')}, "
+                  f"{'compiled' if compiled else 'eager'}: {t['wall'] * 1e3:.1f} ms (first "
+                  f"call {first:.2f} s); floor (Gram + {depth} passes) "
+                  f"{t['floor_wall'] * 1e3:.1f} ms; ratio {t['ratio']:.2f}x", flush=True)
 
 if __name__ == "__main__":
     main()

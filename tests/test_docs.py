@@ -54,7 +54,7 @@ DOCUMENTED_KEYS["theory.learning-curve"] = [  # issue 3; the smoke run trains wi
     "max_rel_err_network_w16", "max_rel_err_network_w64"]
 DOCUMENTED_KEYS["network.local-elasticity"] = [  # issue 4
     "relu_ratio_same_vs_other", "linear_ratio_same_vs_other", "relu_cluster_acc",
-    "linear_cluster_acc", "pca_kmeans_acc"]
+    "linear_cluster_acc", "pca_kmeans_acc", "cluster_margin_vs_pca"]
 DOCUMENTED_KEYS["network.information-bottleneck"] = [
     "tanh_compression_bits", "relu_compression_bits", "estimator"]
 DOCUMENTED_KEYS["network.label-noise"] = ["steps_to_fit_clean", "steps_to_fit_noisy"]

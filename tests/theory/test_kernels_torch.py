@@ -128,6 +128,37 @@ def test_theory_does_not_import_torch() -> None:
     assert out == "False"
 
 
+def _compiled(X, Y, device="cpu", **kw):
+    from learnmech.theory.kernels_torch import fc_kernel_torch
+
+    return fc_kernel_torch(torch.as_tensor(X), None if Y is None else torch.as_tensor(Y),
+                           depth=5, activation="relu", sigma_w2=1.5, sigma_b2=0.1, kind="ntk",
+                           cpu_fused=False, compile_kernel=True, block_rows=16, device=device,
+                           **kw)
+
+
+def test_compiled_kernel_matches_the_reference() -> None:
+    """torch.compile's fused block kernel (blocks of shrinking width: dynamic shapes)."""
+    X, Y = _inputs()
+    for B in (None, Y):
+        ref = _reference(X, B, name="relu", depth=5, w2=1.5, b2=0.1, kind="ntk")
+        assert _scaled_error(_compiled(X, B).numpy(), ref) < 1e-12
+
+
+def test_compiled_kernel_falls_back_to_eager_with_a_warning(monkeypatch) -> None:
+    from learnmech.theory import kernels_torch as kt
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no backend here")
+
+    monkeypatch.setattr(kt, "_COMPILED", {"fn": broken})
+    X, _ = _inputs()
+    with pytest.warns(RuntimeWarning, match="no backend here"):
+        K = _compiled(X, None)
+    ref = _reference(X, None, name="relu", depth=5, w2=1.5, b2=0.1, kind="ntk")
+    assert _scaled_error(K.numpy(), ref) < 1e-12
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_cuda_matches_cpu() -> None:  # pragma: no cover - no GPU in CI
     X, Y = _inputs()
@@ -135,3 +166,5 @@ def test_cuda_matches_cpu() -> None:  # pragma: no cover - no GPU in CI
         K = km.fc_kernel(X, B, depth=5, backend="torch", device="cuda")
         assert K.device.type == "cuda"
         assert _scaled_error(K.cpu().numpy(), km.fc_kernel(X, B, depth=5)) < 1e-12
+        ref = _reference(X, B, name="relu", depth=5, w2=1.5, b2=0.1, kind="ntk")
+        assert _scaled_error(_compiled(X, B, device="cuda").cpu().numpy(), ref) < 1e-12

@@ -57,8 +57,8 @@ class Config(ExperimentConfig):
     n_auxiliary: int = Field(300, ge=1, le=50_000,
                              description="auxiliary examples (at most all of their classes)")
     widths: tuple[int, ...] = Field((2048,), min_length=1,
-                                    description="hidden widths of the MLP (each in [1, 8192]); "
-                                    "He & Su: one hidden layer")
+                                    description="hidden widths of the MLP (each in [1, 65536]); "
+                                    "He & Su: one hidden layer of 40960")
     steps: int = Field(1000, ge=1, le=1_000_000, description="SGD steps of the training")
     lr: float = Field(0.05, gt=0.0, le=10.0, description="SGD step size η, ReLU net")
     linear_lr: float = Field(0.005, gt=0.0, le=10.0,
@@ -69,6 +69,7 @@ class Config(ExperimentConfig):
                          description="measurements of the S_rel ratio over training")
     pca_components: int = Field(10, ge=1, le=784, description="PCA dimensions of the baseline")
     seeds: int = Field(3, ge=1, le=100, description="seeds per class pair (data draw, init)")
+    device: str = Field("cpu", min_length=1, description="torch device: cpu, cuda, cuda:0, ...")
 
     @model_validator(mode="after")
     def _check(self) -> Config:
@@ -78,8 +79,8 @@ class Config(ExperimentConfig):
                     raise ValueError(f"{name}: each must be (a, b) or (a, b, c, d) of classes in "
                                      f"[0, 9] with a != b and c, d not in (a, b); got "
                                      f"{list(pair)}")
-        if any(not 1 <= w <= 8192 for w in self.widths):
-            raise ValueError(f"widths: must be integers in [1, 8192]; got {list(self.widths)}")
+        if any(not 1 <= w <= 65536 for w in self.widths):
+            raise ValueError(f"widths: must be integers in [1, 65536]; got {list(self.widths)}")
         return self
 
 
@@ -177,8 +178,8 @@ def _one_pair(config: Config, pool, pair: Pair, seed: int) -> dict:
     rng = np.random.default_rng([config.seed, seed, *pair])
     X, y = pool
     primary, auxiliary, labels = _split(config, y, pair, rng)
-    Xp = torch.as_tensor(X[primary])
-    ones = torch.ones(len(primary))
+    Xp = torch.as_tensor(X[primary], device=config.device)
+    ones = torch.ones(len(primary), device=config.device)
     targets = np.concatenate([np.ones(len(primary)), np.zeros(len(auxiliary))])
     task = dataset_from_arrays(
         np.concatenate([X[primary], X[auxiliary]]), targets.astype(np.float32),
@@ -196,11 +197,12 @@ def _one_pair(config: Config, pool, pair: Pair, seed: int) -> dict:
         history = train(model, task, steps=config.steps,
                         lr=config.lr if act == "relu" else config.linear_lr,
                         batch_size=config.batch_size, loss="mse", seed=init_seed,
-                        record_at=record_at, hooks=[hook], progress=False)
+                        record_at=record_at, hooks=[hook], progress=False,
+                        device=config.device)
         E = elasticity_matrices(model, Xp, ones, loss="mse", target="output")  # (m, m) each
         rel = means(E["S_rel"], labels)
         with torch.no_grad():
-            fitted = model(torch.as_tensor(task.X_train))[:, 0].numpy()
+            fitted = model(torch.as_tensor(task.X_train, device=config.device))[:, 0].cpu().numpy()
         out["summary"].update({
             f"{act}_ratio": rel["ratio"], f"{act}_same": rel["same"],
             f"{act}_other": rel["other"],
@@ -252,7 +254,25 @@ SUMMARY_FIELDS = {  # summary key (before the data-set suffix) -> per-run field
 }
 
 
+PAIRED_MARGINS = {  # summary key (before the data-set suffix) -> (ReLU field, other field)
+    "ratio_margin_vs_linear": ("relu_ratio", "linear_ratio"),
+    "cluster_margin_vs_linear": ("relu_cluster_acc", "linear_cluster_acc"),
+    "cluster_margin_vs_pca": ("relu_cluster_acc", "pca_kmeans_acc"),
+    "kernel_cluster_margin_vs_linear": ("relu_kernel_cluster_acc", "linear_kernel_cluster_acc"),
+    "kernel_cluster_margin_vs_pca": ("relu_kernel_cluster_acc", "pca_kmeans_acc"),
+}
+VERDICTS = {  # verdict key -> the margins that must all be established
+    "ratio_verdict": ("ratio_margin_vs_linear",),
+    "clustering_verdict": ("cluster_margin_vs_linear", "cluster_margin_vs_pca"),
+    "kernel_clustering_verdict": ("kernel_cluster_margin_vs_linear",
+                                  "kernel_cluster_margin_vs_pca"),
+}
+
+
 def _summary(config: Config, runs: list[dict], np) -> dict:
+    """Means and stds over runs per data set; paired ReLU-minus-other margins with their
+    standard errors; a verdict holds when every margin it needs exceeds two standard errors
+    (with one run nothing is established: fails)."""
     summary: dict = {}
     for name, suffix in DATASET_KEYS.items():
         mine = [r for r in runs if r["dataset"] == name]
@@ -261,27 +281,28 @@ def _summary(config: Config, runs: list[dict], np) -> dict:
             summary[key + suffix] = float(values.mean()) if len(values) else None
             summary[f"{key}{suffix}_std"] = float(values.std()) if len(values) else None
         summary[f"runs{suffix}"] = len(mine)
-        if mine:
-            wins = [r["relu_ratio"] > r["linear_ratio"] for r in mine]
-            summary[f"ratio_relu_wins{suffix}"] = float(np.mean(wins))
-            clust = [r["relu_cluster_acc"] > max(r["linear_cluster_acc"], r["pca_kmeans_acc"])
-                     for r in mine]
-            summary[f"cluster_relu_wins{suffix}"] = float(np.mean(clust))
-            ties = [r["relu_cluster_acc"] >= max(r["linear_cluster_acc"], r["pca_kmeans_acc"])
-                    for r in mine]
-            summary[f"cluster_relu_wins_or_ties{suffix}"] = float(np.mean(ties))
-            kernel = [r["relu_kernel_cluster_acc"] > max(r["linear_kernel_cluster_acc"],
-                                                         r["pca_kmeans_acc"]) for r in mine]
-            summary[f"kernel_cluster_relu_wins{suffix}"] = float(np.mean(kernel))
-    if summary.get("runs"):
-        holds = summary["relu_ratio_same_vs_other"] > summary["linear_ratio_same_vs_other"]
-        summary["ratio_verdict"] = "holds" if holds else "fails"
-        best_other = max(summary["linear_cluster_acc"], summary["pca_kmeans_acc"])
-        summary["clustering_verdict"] = ("holds" if summary["relu_cluster_acc"] > best_other
+        if not mine:
+            continue
+        wins = [r["relu_ratio"] > r["linear_ratio"] for r in mine]
+        summary[f"ratio_relu_wins{suffix}"] = float(np.mean(wins))
+        clust = [r["relu_cluster_acc"] > max(r["linear_cluster_acc"], r["pca_kmeans_acc"])
+                 for r in mine]
+        summary[f"cluster_relu_wins{suffix}"] = float(np.mean(clust))
+        ties = [r["relu_cluster_acc"] >= max(r["linear_cluster_acc"], r["pca_kmeans_acc"])
+                for r in mine]
+        summary[f"cluster_relu_wins_or_ties{suffix}"] = float(np.mean(ties))
+        kernel = [r["relu_kernel_cluster_acc"] > max(r["linear_kernel_cluster_acc"],
+                                                     r["pca_kmeans_acc"]) for r in mine]
+        summary[f"kernel_cluster_relu_wins{suffix}"] = float(np.mean(kernel))
+        established = {}
+        for key, (relu, other) in PAIRED_MARGINS.items():
+            margin = np.array([r[relu] - r[other] for r in mine], dtype=float)
+            se = float(margin.std(ddof=1) / np.sqrt(len(margin))) if len(margin) > 1 else None
+            summary[key + suffix], summary[f"{key}{suffix}_se"] = float(margin.mean()), se
+            established[key] = se is not None and margin.mean() > 2 * se
+        for verdict, needs in VERDICTS.items():
+            summary[verdict + suffix] = ("holds" if all(established[k] for k in needs)
                                          else "fails")
-        best_kernel = max(summary["linear_kernel_cluster_acc"], summary["pca_kmeans_acc"])
-        summary["kernel_clustering_verdict"] = (
-            "holds" if summary["relu_kernel_cluster_acc"] > best_kernel else "fails")
     return summary
 
 
@@ -326,24 +347,37 @@ def _figures(config: Config, curves: dict, runs: list[dict]) -> dict:
 
 
 def _notes(summary: dict, skipped: list[str]) -> str:
-    if not summary.get("runs"):
-        return "No digits runs were made. " + " ".join(skipped)
-    text = (
-        "Digits, at the trained weights, averaged over class pairs and seeds (± std): same/other "
-        f"S_rel ratio ReLU {summary['relu_ratio_same_vs_other']:.3f} ± "
-        f"{summary['relu_ratio_same_vs_other_std']:.3f} vs linear "
-        f"{summary['linear_ratio_same_vs_other']:.3f} ± "
-        f"{summary['linear_ratio_same_vs_other_std']:.3f}; clustering accuracy (K-means on "
-        f"S_rel rows) ReLU {summary['relu_cluster_acc']:.3f}, linear "
-        f"{summary['linear_cluster_acc']:.3f}; (kernel K-means on S_ker) ReLU "
-        f"{summary['relu_kernel_cluster_acc']:.3f}, linear "
-        f"{summary['linear_kernel_cluster_acc']:.3f}; PCA K-means "
-        f"{summary['pca_kmeans_acc']:.3f}, pixel K-means {summary['pixel_kmeans_acc']:.3f}. "
-        f"He & Su's finding (ReLU more locally elastic and clustering better): ratio "
-        f"{summary['ratio_verdict']}, clustering {summary['clustering_verdict']} (S_rel), "
-        f"{summary['kernel_clustering_verdict']} (S_ker)."
+    texts = [_dataset_note(summary, name, suffix) for name, suffix in DATASET_KEYS.items()
+             if summary.get(f"runs{suffix}")]
+    return " ".join([*texts, *skipped]) or "No runs were made."
+
+
+def _dataset_note(summary: dict, name: str, suffix: str) -> str:
+    """One paragraph of a data set's numbers and verdicts."""
+    def v(key: str, twin: str = "") -> float:
+        return summary[key + suffix + twin]
+
+    return (
+        f"{name}, at the trained weights, averaged over class pairs and seeds (± std): "
+        f"same/other S_rel ratio ReLU {v('relu_ratio_same_vs_other'):.3f} ± "
+        f"{v('relu_ratio_same_vs_other', '_std'):.3f} vs linear "
+        f"{v('linear_ratio_same_vs_other'):.3f} ± {v('linear_ratio_same_vs_other', '_std'):.3f}; "
+        f"clustering accuracy (K-means on S_rel rows) ReLU {v('relu_cluster_acc'):.3f}, linear "
+        f"{v('linear_cluster_acc'):.3f}; (kernel K-means on S_ker) ReLU "
+        f"{v('relu_kernel_cluster_acc'):.3f}, linear {v('linear_kernel_cluster_acc'):.3f}; PCA "
+        f"K-means {v('pca_kmeans_acc'):.3f}, pixel K-means {v('pixel_kmeans_acc'):.3f}. Paired "
+        f"ReLU-minus-PCA clustering margin {_margin(summary, 'cluster_margin_vs_pca' + suffix)} "
+        f"(S_rel) and {_margin(summary, 'kernel_cluster_margin_vs_pca' + suffix)} (S_ker). "
+        f"He & Su's finding (ReLU more locally elastic and clustering better; each margin above "
+        f"two standard errors): ratio {v('ratio_verdict')}, clustering "
+        f"{v('clustering_verdict')} (S_rel), {v('kernel_clustering_verdict')} (S_ker)."
     )
-    return " ".join([text, *skipped])
+
+
+def _margin(summary: dict, key: str) -> str:
+    """"+0.012 ± 0.004 (SE)", or "+0.012 (one run)" where no standard error exists."""
+    se = summary[f"{key}_se"]
+    return f"{summary[key]:+.3f} " + ("(one run)" if se is None else f"± {se:.3f} (SE)")
 
 
 EXPERIMENT = register(Experiment(

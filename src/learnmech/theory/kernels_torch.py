@@ -6,7 +6,7 @@ are written with per-point factors exactly as in :mod:`learnmech.theory.kernels_
 two backends agree to rounding (1e-12 relative in float64, checked in
 ``tests/theory/test_kernels_torch.py``).
 
-Memory: the result ``(n1, n2)`` lives on ``device``; each row block holds at most five
+Memory: the result ``(n1, n2)`` lives on ``device``; each row block holds at most seven
 ``(block_rows, n2)`` temporaries, and the default ``block_rows`` keeps them under
 :data:`WORK_BYTES` (256 MiB), so ``n = 50,000`` in float64 needs the 18.6 GiB result plus
 ≤ 0.3 GiB — it fits a 24 GiB GPU. With ``X2`` omitted only blocks on and above the diagonal
@@ -27,17 +27,18 @@ from learnmech.theory.kernels import _check_matrix, _diagonal_layers, _recurse
 
 __all__ = ["fc_kernel_torch", "WORK_BYTES"]
 
-#: Bound on the bytes of per-block temporaries (five (block_rows, n2) arrays).
+#: Bound on the bytes of per-block temporaries (seven (block_rows, n2) arrays).
 WORK_BYTES = 256 * 2**20
 # On a CPU smaller blocks stay in cache: about this many entries per block.
 _CPU_BLOCK_ENTRIES = 1 << 16
-_N_TEMPORARIES = 5
+_N_TEMPORARIES = 7
 _DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
 
 def fc_kernel_torch(
     X1, X2=None, *, depth: int, activation: str, sigma_w2: float, sigma_b2: float, kind: str,
     block_rows: int | None = None, device=None, dtype=None, cpu_fused: bool = True,
+    compile_kernel: bool = False,
 ) -> torch.Tensor:
     """NNGP (``kind="nngp"``) or NTK Gram matrix of a depth-``depth`` network, in torch.
 
@@ -60,6 +61,11 @@ def fc_kernel_torch(
         eager torch evaluates ``acos`` with scalar libm and ~15 separate passes per layer, about
         10x slower, see ``benchmarks/ntk_kernel_speed.py``). ``False`` forces the pure torch
         path (used by the tests to check it on a CPU); on a GPU the torch path always runs.
+    compile_kernel : bool
+        Fuse each block's whole recursion into one kernel with ``torch.compile`` (for GPUs:
+        eagerly every layer costs ~15 memory passes over the block; see
+        ``benchmarks/ntk_kernel_speed.py --device cuda``). The first call compiles (seconds),
+        so it pays off for large n or repeated calls. Off by default.
 
     Returns
     -------
@@ -88,6 +94,7 @@ def fc_kernel_torch(
     rows = _point_factors(activation, A, depth=depth, w2=w2, b2=b2, kind=kind)
     cols = rows if same else _point_factors(activation, B, depth=depth, w2=w2, b2=b2, kind=kind)
     out = torch.empty((n1, n2), dtype=dt, device=dev)
+    kernel = _compiled_block_kernel if compile_kernel else _block_kernel
     for i0 in range(0, n1, block_rows):
         i1 = min(i0 + block_rows, n1)
         c0 = i0 if same else 0
@@ -96,9 +103,9 @@ def fc_kernel_torch(
             torch.matmul(A[i0:i1], B[c0:].T, out=block)  # x·x'
         else:
             block.copy_(A[i0:i1] @ B[c0:].T)
-        _recursion_in_place(block, activation, [f[i0:i1, None] for f in rows.factors],
-                            [f[None, c0:] for f in cols.factors], d=d, w2=w2, b2=b2,
-                            ntk=kind == "ntk", n_layers=depth - 1)
+        block.copy_(kernel(block, [f[i0:i1, None] for f in rows.factors],
+                           [f[None, c0:] for f in cols.factors], name=activation, d=d, w2=w2,
+                           b2=b2, ntk=kind == "ntk", n_layers=depth - 1))
         if same:  # exact K(x, x); lower triangle copied from the upper one
             tile = out[i0:i1, i0:i1]
             tile.diagonal().copy_(rows.diagonal[i0:i1])
@@ -141,52 +148,73 @@ def _point_factors(
     return _Factors([tensor(f) for f in factors], tensor(np.asarray(diagonal, np.float64)))
 
 
-def _recursion_in_place(
-    block: torch.Tensor, name: str, row: list[torch.Tensor], col: list[torch.Tensor], *,
-    d: int, w2: float, b2: float, ntk: bool, n_layers: int,
-) -> None:
-    """``block`` holds x·x' on entry and Θ^L (``ntk``) or Σ^L (otherwise) on exit.
+def _block_kernel(
+    dot: torch.Tensor, row: list[torch.Tensor], col: list[torch.Tensor], *, name: str, d: int,
+    w2: float, b2: float, ntk: bool, n_layers: int,
+) -> torch.Tensor:
+    """Θ^L (``ntk``) or Σ^L of a block from its inner products ``dot`` = x·x' (rows, cols).
 
     ``row[k]`` (rows, 1) and ``col[k]`` (1, cols) are the factors of :func:`_point_factors`
-    (``per`` of them per layer). For the NNGP Σ is updated inside ``block``; for the NTK Θ is
-    and Σ lives in a block-sized clone.
+    (``per`` of them per layer). Written out of place, as one elementwise program, so that
+    :func:`_compiled_block_kernel` can fuse every layer into one pass over the block; eagerly it
+    holds at most about six block-sized temporaries.
     """
-    sigma = block.mul_(w2).div_(d).add_(b2)  # Σ¹ = σ_w² x·x'/d + σ_b²
-    theta = None
-    if ntk and n_layers > 0:
-        theta, sigma = sigma, sigma.clone()  # Θ¹ = Σ¹ lives in the result block
+    sigma = dot * (w2 / d) + b2  # Σ¹ = σ_w² x·x'/d + σ_b²
+    theta = sigma if ntk and n_layers > 0 else None  # Θ¹ = Σ¹
     per = {"relu": 2, "erf": 1, "linear": 0}[name]
     for layer in range(n_layers):
-        fa, fb = (row[per * layer], col[per * layer]) if per else (None, None)
         if name == "relu":
-            e_dphi = _relu_layer(sigma, fa, fb, row[2 * layer + 1], col[2 * layer + 1], w2, b2)
+            k = per * layer
+            sigma, e_dphi = _relu_layer(sigma, row[k], col[k], row[k + 1], col[k + 1], w2, b2)
         elif name == "erf":
-            e_dphi = _erf_layer(sigma, fa, fb, w2, b2)
+            sigma, e_dphi = _erf_layer(sigma, row[layer], col[layer], w2, b2)
         else:
-            sigma.mul_(w2).add_(b2)
-            e_dphi = None
+            sigma, e_dphi = sigma * w2 + b2, w2
         if theta is not None:  # Θ ← Σ_new + σ_w² E[φ'φ'] Θ
-            theta.mul_(w2 if e_dphi is None else e_dphi).add_(sigma)
+            theta = sigma + e_dphi * theta
+    return sigma if theta is None else theta
 
 
-def _relu_layer(sigma, fa, fb, ga, gb, w2, b2) -> torch.Tensor:
-    """Σ ← σ_w² E[φφ] + σ_b² in place; returns σ_w² E[φ'φ'] = σ_w² (π − θ)/(2π) (new)."""
-    c = (sigma * fa).mul_(fb).clamp_(-1.0, 1.0)  # c = Σ / √(q1 q2)
-    sin_t = (1.0 - c).mul_(1.0 + c).sqrt_()
-    pi_minus_theta = torch.acos(c).neg_().add_(math.pi)
-    # E[φφ] = √q1 √q2 (sin θ + (π − θ) c)/(2π)
-    sin_t.addcmul_(pi_minus_theta, c).mul_(ga).mul_(gb)
-    sigma.copy_(sin_t.mul_(w2 / (2 * math.pi)).add_(b2))
-    return pi_minus_theta.mul_(w2 / (2 * math.pi))
+def _relu_layer(sigma, fa, fb, ga, gb, w2, b2):
+    """(σ_w² E[φφ] + σ_b², σ_w² E[φ'φ']) of one ReLU layer, with c = Σ/√(q1 q2) = Σ fa fb:
+    E[φφ] = √q1 √q2 (sin θ + (π − θ) c)/(2π) and E[φ'φ'] = (π − θ)/(2π), θ = arccos c."""
+    c = (sigma * fa * fb).clamp(-1.0, 1.0)
+    pi_minus_theta = math.pi - torch.acos(c)
+    sin_t = torch.sqrt((1.0 - c) * (1.0 + c))
+    scale = w2 / (2 * math.pi)
+    return scale * (sin_t + pi_minus_theta * c) * ga * gb + b2, scale * pi_minus_theta
 
 
-def _erf_layer(sigma, fa, fb, w2, b2) -> torch.Tensor:
-    """Σ ← σ_w² (2/π) asin(2Σ f) + σ_b² in place; returns σ_w² E[φ'φ'] = σ_w² (4/π) f/√(1 − a²)."""
-    f = fa * fb  # (rows, cols): (1+2q1)^{-1/2} (1+2q2)^{-1/2}
-    arg = (sigma * f).mul_(2.0).clamp_(-1.0, 1.0)
-    e_dphi = f.mul_(4.0 * w2 / math.pi).div_((1.0 - arg).mul_(1.0 + arg).sqrt_())
-    sigma.copy_(torch.asin(arg).mul_(2.0 * w2 / math.pi).add_(b2))
-    return e_dphi
+def _erf_layer(sigma, fa, fb, w2, b2):
+    """(σ_w² (2/π) asin(2Σ f) + σ_b², σ_w² (4/π) f/√(1 − a²)) of one erf layer, with
+    f = fa fb = (1+2q1)^{-1/2} (1+2q2)^{-1/2} and a = 2Σ f."""
+    f = fa * fb
+    arg = (2.0 * sigma * f).clamp(-1.0, 1.0)
+    e_dphi = (4.0 * w2 / math.pi) * f / torch.sqrt((1.0 - arg) * (1.0 + arg))
+    return (2.0 * w2 / math.pi) * torch.asin(arg) + b2, e_dphi
+
+
+_COMPILED: dict = {}  # "fn": the compiled _block_kernel, once per process; "failed": a reason
+
+
+def _compiled_block_kernel(*args, **kwargs) -> torch.Tensor:
+    """:func:`_block_kernel` compiled by ``torch.compile`` (one fused kernel per block and
+    configuration; dynamic shapes, so the shrinking blocks of a symmetric Gram matrix reuse
+    it). The first call per (activation, depth, kind) pays the compile (seconds; inductor
+    caches it on disk). Where compiling fails (no compiler, no Triton) it warns once and runs
+    the eager function, which gives the same numbers."""
+    if "failed" not in _COMPILED:
+        try:
+            if "fn" not in _COMPILED:
+                _COMPILED["fn"] = torch.compile(_block_kernel, dynamic=True)
+            return _COMPILED["fn"](*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - any backend failure: fall back, say why
+            import warnings
+
+            _COMPILED["failed"] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            warnings.warn(f"compile_kernel: torch.compile failed ({_COMPILED['failed']}); "
+                          "running the eager kernel", RuntimeWarning, stacklevel=3)
+    return _block_kernel(*args, **kwargs)
 
 
 def _resolve_dtype(dtype) -> torch.dtype:

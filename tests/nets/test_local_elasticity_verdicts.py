@@ -1,0 +1,45 @@
+"""network.local-elasticity's verdicts: paired margins over runs, established at two SE."""
+
+import numpy as np
+
+from learnmech.experiments.network_local_elasticity import _summary
+
+FIELDS = ("relu_ratio", "linear_ratio", "relu_cluster_acc", "linear_cluster_acc",
+          "relu_kernel_cluster_acc", "linear_kernel_cluster_acc", "pca_kmeans_acc",
+          "pixel_kmeans_acc", "relu_same", "relu_other", "linear_same", "linear_other",
+          "relu_train_acc", "linear_train_acc")
+
+
+def runs(relu_minus_pca: np.ndarray, spread: float = 0.05) -> list[dict]:
+    """Digits runs whose ReLU clustering is the PCA baseline plus the given paired margins;
+    the baseline itself varies by ``spread`` across runs, the linear net stays below."""
+    rng = np.random.default_rng(0)
+    out = []
+    for margin in relu_minus_pca:
+        row = dict.fromkeys(FIELDS, 0.5)
+        pca = 0.9 + spread * rng.uniform(-1, 1)
+        row.update(dataset="digits", relu_ratio=1.7, linear_ratio=1.2, pca_kmeans_acc=pca,
+                   relu_cluster_acc=pca + margin, relu_kernel_cluster_acc=pca + margin,
+                   linear_cluster_acc=pca - 0.2, linear_kernel_cluster_acc=pca - 0.2)
+        out.append(row)
+    return out
+
+
+def test_a_consistent_paired_margin_holds_even_inside_the_baseline_spread():
+    summary = _summary(None, runs(np.full(6, 0.02) + 0.005 * np.arange(6)), np)
+    assert summary["cluster_margin_vs_pca"] < summary["pca_kmeans_acc_std"] * 2
+    assert summary["clustering_verdict"] == summary["kernel_clustering_verdict"] == "holds"
+    assert summary["ratio_verdict"] == "holds"
+
+
+def test_a_mean_above_the_baseline_by_less_than_two_se_fails():
+    summary = _summary(None, runs(np.array([0.03, -0.03, 0.02, -0.02, 0.01, -0.005])), np)
+    assert 0 < summary["cluster_margin_vs_pca"] < 2 * summary["cluster_margin_vs_pca_se"]
+    assert summary["relu_cluster_acc"] > summary["pca_kmeans_acc"]  # the old mean rule held
+    assert summary["clustering_verdict"] == "fails"
+
+
+def test_one_run_establishes_nothing():
+    summary = _summary(None, runs(np.array([0.1])), np)
+    assert summary["cluster_margin_vs_pca_se"] is None
+    assert summary["clustering_verdict"] == summary["ratio_verdict"] == "fails"
