@@ -1,6 +1,7 @@
 """network.local-elasticity's verdicts: paired margins over runs, established at two SE."""
 
 import numpy as np
+import pytest
 
 from learnmech.experiments.network_local_elasticity import _summary
 
@@ -43,3 +44,14 @@ def test_one_run_establishes_nothing():
     summary = _summary(None, runs(np.array([0.1])), np)
     assert summary["cluster_margin_vs_pca_se"] is None
     assert summary["clustering_verdict"] == summary["ratio_verdict"] == "fails"
+
+
+def test_a_diverging_network_is_named_with_its_step_size_key():
+    from learnmech.experiments.network_local_elasticity import EXPERIMENT, _one_pair
+
+    config = EXPERIMENT.config_cls(**{**EXPERIMENT.smoke, "lr": 10.0, "steps": 200})
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(10), 30)
+    X = rng.uniform(size=(300, 64)).astype(np.float32)
+    with pytest.raises(ValueError, match=r"^lr: the relu network diverged .* at η = 10"):
+        _one_pair(config, (X, y), (5, 8, 9, 3), 0, lr_scale=1.0)
