@@ -138,9 +138,9 @@ def _pairs(config: Config, name: str) -> tuple[Pair, ...]:
 
 
 def _pool(name: str, config: Config, seed: int):
-    """(X (n, D) float32, y (n,) int) of a data set, flattened, drawn with the run's seed. No
-    test split is needed (the clustering is scored on the primary set itself), so digits gives
-    all 1797 images."""
+    """(X (n, D) float32, y (n,) int) of a data set, flattened, drawn with the run's seed, pixels
+    in [-1, 1] with ``centre_pixels`` (else [0, 1]). No test split is needed (the clustering is
+    scored on the primary set itself), so digits gives all 1797 images."""
     import numpy as np
 
     from learnmech.nets import load_dataset
@@ -148,10 +148,10 @@ def _pool(name: str, config: Config, seed: int):
     size = None if name == "digits" else 10 * (config.n_per_class + config.n_auxiliary) + 2000
     data = load_dataset(name, n_train=size, n_test=10 if size else None,
                         seed=config.seed * 1000 + seed).flat()
+    X, y = data.X_train, data.y_train
     if name == "digits":
-        return (np.concatenate([data.X_train, data.X_test]),
-                np.concatenate([data.y_train, data.y_test]))
-    return data.X_train, data.y_train
+        X, y = np.concatenate([X, data.X_test]), np.concatenate([y, data.y_test])
+    return (2.0 * X - 1.0 if config.centre_pixels else X), y
 
 
 def _setting_name(pair: Pair) -> str:
@@ -185,8 +185,6 @@ def _one_pair(config: Config, pool, pair: Pair, seed: int, *, lr_scale: float) -
 
     rng = np.random.default_rng([config.seed, seed, *pair])
     X, y = pool
-    if config.centre_pixels:
-        X = 2.0 * X - 1.0  # [0, 1] -> [-1, 1]
     primary, auxiliary, labels = _split(config, y, pair, rng)
     Xp = torch.as_tensor(X[primary], device=config.device)
     ones = torch.ones(len(primary), device=config.device)
