@@ -207,15 +207,15 @@ def _one_pair(config: Config, pool, pair: Pair, seed: int, *, lr_scale: float) -
                         batch_size=config.batch_size, loss="mse", seed=init_seed,
                         record_at=record_at, hooks=[hook], progress=False,
                         device=config.device)
-        E = elasticity_matrices(model, Xp, ones, loss="mse", target="output")  # (m, m) each
-        rel = means(E["S_rel"], labels)
         with torch.no_grad():
             fitted = model(torch.as_tensor(task.X_train, device=config.device))[:, 0].cpu().numpy()
-        if not np.isfinite(fitted).all():
+        if history.diverged or not np.isfinite(fitted).all():
             key = "lr" if act == "relu" else "linear_lr"
             raise ValueError(f"{key}: the {act} network diverged (non-finite outputs) at "
                              f"η = {lr_scale * getattr(config, key):g} on {_setting_name(pair)};"
                              " use a smaller step size")
+        E = elasticity_matrices(model, Xp, ones, loss="mse", target="output")  # (m, m) each
+        rel = means(E["S_rel"], labels)
         out["summary"].update({
             f"{act}_ratio": rel["ratio"], f"{act}_same": rel["same"],
             f"{act}_other": rel["other"],
