@@ -284,6 +284,20 @@ def test_sweep_plot(tmp_path):
         F.sweep_plot(x, [[1, 2]], labels=["a"], xlabel="x", ylabel="y")
 
 
+def test_categorical_sweep_draws_dodged_markers_without_lines(tmp_path):
+    fig = F.sweep_interval_plot(None, [[0.5, 0.6, 0.7], [0.55, 0.65, 0.75]],
+                                [[0.01, np.nan, 0.02], [0.0, 0.01, 0.01]], labels=["a", "b"],
+                                categories=["relu", "tanh", "erf"], xlabel="act", ylabel="acc")
+    _draws(fig, tmp_path)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["relu", "tanh", "erf"]
+    markers = [line for line in ax.lines if line.get_marker() not in (None, "", "None", "_")]
+    assert len(markers) == 2 and all(line.get_linestyle() == "None" for line in markers)
+    xs = [np.asarray(line.get_xdata(), dtype=float) for line in markers]
+    np.testing.assert_allclose(xs[1] - xs[0], 0.25)  # dodge 0.5 / 2 series
+    np.testing.assert_allclose((xs[0] + xs[1]) / 2, [0, 1, 2])
+
+
 # --------------------------------------------------------------------------- elasticity
 
 

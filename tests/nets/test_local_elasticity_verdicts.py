@@ -55,3 +55,29 @@ def test_a_diverging_network_is_named_with_its_step_size_key():
     X = rng.uniform(size=(300, 64)).astype(np.float32)
     with pytest.raises(ValueError, match=r"^lr: the relu network diverged .* at η = 10"):
         _one_pair(config, (X, y), (5, 8, 9, 3), 0, lr_scale=1.0)
+
+
+def test_mnist_runs_report_under_their_own_suffix(tmp_path, monkeypatch):
+    """mnist-5k (here a stand-in file of 20 images per class) fills the ``*_mnist`` keys and
+    leaves the digits keys empty."""
+    import gzip
+
+    from learnmech.experiments.network_local_elasticity import EXPERIMENT
+
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(10), 20)
+    pixels = rng.integers(0, 256, size=(200, 784)) // (1 + (labels[:, None] % 3))
+    path = tmp_path / "mnist_5k.csv.gz"
+    with gzip.open(path, "wt") as handle:
+        np.savetxt(handle, np.column_stack([pixels, labels]), fmt="%d", delimiter=",")
+    monkeypatch.setenv("LEARNMECH_MNIST_5K", str(path))
+    config = EXPERIMENT.config_cls(**{**EXPERIMENT.smoke, "datasets": ["mnist-5k"],
+                                      "mnist_pairs": [[5, 9, 8, 4]], "seeds": 2,
+                                      "n_per_class": 10, "n_auxiliary": 20})
+    result = EXPERIMENT.run(config)
+    summary = result.summary
+    assert summary["runs_mnist"] == 2 and summary["runs"] == 0
+    assert summary["relu_ratio_same_vs_other"] is None
+    assert 0.5 <= summary["relu_cluster_acc_mnist"] <= 1.0
+    assert summary["ratio_verdict_mnist"] in ("holds", "fails")
+    assert "mnist-5k, at the trained weights" in result.notes

