@@ -12,6 +12,8 @@ from learnmech.lesde.estimate import (
     imitation,
     impact_rates,
     integrated_impacts,
+    judge_imitation,
+    noise_floor,
     tail_index,
 )
 from learnmech.lesde.ode import (
@@ -46,5 +48,5 @@ __all__ = [
     "symmetric_solution",
     # estimation (estimate)
     "ESTIMATORS", "Imitation", "agreement", "class_means_from_log", "imitation",
-    "impact_rates", "integrated_impacts", "tail_index",
+    "impact_rates", "integrated_impacts", "judge_imitation", "noise_floor", "tail_index",
 ]

@@ -26,7 +26,7 @@ example and its logits *before* the update — from a network
 3. :func:`impact_rates` — α̂(t), β̂(t): Savitzky–Golay derivative of Â, B̂ (a local quadratic
    fit over ``window`` steps; the default and why are in its docstring).
 4. :func:`tail_index` — r̂ with α(t) ~ t^{−r}: the integrated impact is fitted as
-   a + b·t^{1−r} over the tail of the run (r < 1: A → ∞; r > 1: A converges).
+   a + b·t^{1−r} over the last decade of the run (r < 1: A → ∞; r > 1: A converges).
 5. :func:`imitation` — the LE-ODE driven by α̂, β̂ from X̄(t0), against the measured X̄(t).
 """
 
@@ -46,8 +46,15 @@ __all__ = [
     "imitation",
     "impact_rates",
     "integrated_impacts",
+    "judge_imitation",
+    "noise_floor",
     "tail_index",
 ]
+
+#: Default tolerance of the imitation verdict: the LE-ODE (two functions of time) must
+#: reproduce the K² class-mean logit trajectories to within a quarter of the distance they
+#: moved (relative error of :func:`agreement` <= 0.25).
+IMITATION_TOLERANCE = 0.25
 
 ESTIMATORS = ("I", "L")
 
@@ -198,7 +205,7 @@ def impact_rates(A: np.ndarray, B: np.ndarray, steps: np.ndarray, *, window: int
     return rate(A), rate(B)
 
 
-def tail_index(A: np.ndarray, steps: np.ndarray, *, tail: float = 0.5,
+def tail_index(A: np.ndarray, steps: np.ndarray, *, tail: float = 0.9,
                exponents: np.ndarray | None = None) -> float:
     """r̂ for an integrated impact A(t) ≈ a + b t^{1−r} over the last ``tail`` share of steps.
 
@@ -206,7 +213,9 @@ def tail_index(A: np.ndarray, steps: np.ndarray, *, tail: float = 0.5,
     converges. The exponent γ = 1 − r is chosen on a grid (default −1.5 … 1.5 by 0.005); for
     each γ the best a, b is a linear least-squares fit, and γ̂ minimises the residual. Unlike
     the log-log slope of A (which the offset a biases near r = 1), this reads r across r = 1.
-    A must be finite over the tail; NaNs there give NaN.
+    A must be finite over the tail; NaNs there give NaN. The default tail, t >= T/10, is the
+    last decade of the run: an exponent needs a decade of lever arm (over the last half only,
+    t in [T/2, T], the noise of a logged Â moved r̂ by ±0.15 between seeds).
 
     Returns
     -------
@@ -222,20 +231,21 @@ def tail_index(A: np.ndarray, steps: np.ndarray, *, tail: float = 0.5,
     a_tail, t_tail = A[keep], t[keep]
     if len(a_tail) < 4 or not np.all(np.isfinite(a_tail)) or np.ptp(a_tail) == 0:
         return float("nan")
+    if len(t_tail) > 1000:                        # thin long logs (the fit is smooth)
+        pick = np.unique(np.linspace(0, len(t_tail) - 1, 1000).round().astype(int))
+        a_tail, t_tail = a_tail[pick], t_tail[pick]
     grid = np.arange(-1.5, 1.5001, 0.005) if exponents is None else np.asarray(exponents)
     x = t_tail / t_tail[-1]                       # scaled time, for conditioning
-    best, best_gamma = np.inf, np.nan
+    # basis per exponent: x^γ (log x at γ = 0), centred; residual of the best a + b·basis
+    F = np.where(np.abs(grid)[:, None] < 1e-12, np.log(x)[None, :],
+                 x[None, :] ** grid[:, None])                   # (n_gamma, n_tail)
+    F = F - F.mean(axis=1, keepdims=True)
     centred = a_tail - a_tail.mean()
-    for gamma in grid:
-        f = np.log(x) if abs(gamma) < 1e-12 else x ** gamma
-        f = f - f.mean()
-        denom = float(f @ f)
-        if denom <= 0:
-            continue
-        resid = float(centred @ centred) - float(f @ centred) ** 2 / denom
-        if resid < best:
-            best, best_gamma = resid, gamma
-    return float(1.0 - best_gamma)
+    denom = np.einsum("gt,gt->g", F, F)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        resid = float(centred @ centred) - (F @ centred) ** 2 / denom
+    resid[~(denom > 0)] = np.inf
+    return float(1.0 - grid[int(np.argmin(resid))])
 
 
 @dataclass(frozen=True)
@@ -257,6 +267,9 @@ class Imitation:
     relative_error : float
         ‖predicted − measured‖ / ‖measured − X̄(t0)‖ over the whole trajectory (Frobenius over
         time, class and logit): 0 is perfect; 1 is no better than "nothing moves".
+    separation_growth : float
+        log(s̄(T)/s̄(t0)) of the measured class means (NaN if s̄ changed sign): how much the
+        classes separated, the thing the LE-ODE is about.
     """
 
     steps: np.ndarray
@@ -266,6 +279,7 @@ class Imitation:
     beta: np.ndarray
     model: str
     relative_error: float
+    separation_growth: float
 
 
 def imitation(steps: np.ndarray, Xbar: np.ndarray, alpha: np.ndarray, beta: np.ndarray, *,
@@ -287,8 +301,72 @@ def imitation(steps: np.ndarray, Xbar: np.ndarray, alpha: np.ndarray, beta: np.n
     per_step_b = np.repeat(b[:-1], gaps)
     path = le_ode(per_step_a, per_step_b, meas[0], model)
     pred = path[steps - steps[0]]
+    sbar = discriminative_coordinates(meas).mean(-1)
+    ratio = sbar[-1] / sbar[0] if sbar[0] != 0 else np.nan
+    growth = float(np.log(ratio)) if np.isfinite(ratio) and ratio > 0 else float("nan")
     return Imitation(steps=steps, measured=meas, predicted=pred, alpha=a, beta=b, model=model,
-                     relative_error=agreement(pred, meas))
+                     relative_error=agreement(pred, meas), separation_growth=growth)
+
+
+def noise_floor(labels: np.ndarray, logits: np.ndarray, num_classes: int, *, window: int,
+                grid: np.ndarray, reference: int = 0) -> float:
+    """Relative error of the measured class means themselves, on :func:`agreement`'s scale.
+
+    The log is split in two independent halves (the runs, or even and odd steps for one run);
+    the pooled mean's error is about half the difference of the two half means, so the floor
+    is ‖X̄_1 − X̄_2‖ / (2‖X̄ − X̄(t0)‖) from the reference on. No imitation can be judged more
+    finely than this.
+    """
+    labels = np.atleast_2d(np.asarray(labels))
+    logits = np.asarray(logits, dtype=float)
+    logits = logits[None] if logits.ndim == 2 else logits
+    if len(labels) >= 2:
+        halves = [(labels[0::2], logits[0::2]), (labels[1::2], logits[1::2])]
+    else:  # one run: alternate steps, masked by giving the other half no weight
+        halves = []
+        for parity in (0, 1):
+            keep = (np.arange(labels.shape[1]) % 2) == parity
+            halves.append((labels[:, keep], logits[:, keep]))
+        grid = np.asarray(grid) // 2
+        window = max(1, window // 2)
+    means = [class_means_from_log(lab, lg, num_classes, window=window, grid=grid)[1][reference:]
+             for lab, lg in halves]
+    pooled = (means[0] + means[1]) / 2
+    moved = float(np.nanmean(np.linalg.norm(pooled - pooled[0], axis=(-1, -2)) ** 2)) ** 0.5
+    gap = float(np.nanmean(np.linalg.norm(means[0] - means[1], axis=(-1, -2)) ** 2)) ** 0.5
+    return gap / (2 * moved) if moved > 0 else float("nan")
+
+
+def judge_imitation(fit: Imitation, *, noise_floor: float,
+                    tolerance: float = IMITATION_TOLERANCE,
+                    min_separation_growth: float = float(np.log(1.1))) -> dict:
+    """Verdict on an imitation: holds / fails / inconclusive / out of regime.
+
+    * **out of regime**: the measured classes did not separate (s̄ grew by less than
+      ``min_separation_growth`` in log, default 10 %, or changed sign) — the LE-ODE's claim
+      is about the dynamics of separation, and there is none to imitate;
+    * **inconclusive**: the measurement's own noise floor exceeds half the tolerance;
+    * **holds** if the relative error is <= ``tolerance``, else **fails**.
+
+    Returns
+    -------
+    dict
+        ``verdict``, ``relative_error``, ``tolerance``, ``noise_floor``,
+        ``separation_growth`` and ``reason`` (one sentence).
+    """
+    err, growth = fit.relative_error, fit.separation_growth
+    out = {"relative_error": err, "tolerance": float(tolerance),
+           "noise_floor": float(noise_floor), "separation_growth": growth}
+    if not np.isfinite(growth) or growth < min_separation_growth:
+        return {**out, "verdict": "out of regime",
+                "reason": f"the classes did not separate (log growth of s̄ = {growth:.3g})"}
+    if not np.isfinite(err) or (np.isfinite(noise_floor) and noise_floor > tolerance / 2):
+        return {**out, "verdict": "inconclusive",
+                "reason": f"measurement noise floor {noise_floor:.3g} > tolerance/2"}
+    if err <= tolerance:
+        return {**out, "verdict": "holds",
+                "reason": f"relative error {err:.3g} <= {tolerance:g}"}
+    return {**out, "verdict": "fails", "reason": f"relative error {err:.3g} > {tolerance:g}"}
 
 
 def agreement(predicted: np.ndarray, measured: np.ndarray) -> float:
