@@ -14,6 +14,7 @@ from learnmech.lesde.estimate import (
     integrated_impacts,
     judge_imitation,
     noise_floor,
+    reference_index,
     tail_index,
 )
 from learnmech.lesde.ode import (
@@ -48,5 +49,6 @@ __all__ = [
     "symmetric_solution",
     # estimation (estimate)
     "ESTIMATORS", "Imitation", "agreement", "class_means_from_log", "imitation",
-    "impact_rates", "integrated_impacts", "judge_imitation", "noise_floor", "tail_index",
+    "impact_rates", "integrated_impacts", "judge_imitation", "noise_floor",
+    "reference_index", "tail_index",
 ]

@@ -48,6 +48,7 @@ __all__ = [
     "integrated_impacts",
     "judge_imitation",
     "noise_floor",
+    "reference_index",
     "tail_index",
 ]
 
@@ -117,6 +118,67 @@ def class_means_from_log(labels: np.ndarray, logits: np.ndarray, num_classes: in
     with np.errstate(invalid="ignore", divide="ignore"):
         Xbar = (total[hi] - total[lo]) / n[..., None]
     return grid, Xbar, n.astype(np.int64)
+
+
+def reference_index(labels: np.ndarray, logits: np.ndarray, num_classes: int, *,
+                    window: int, grid: np.ndarray, model: str = "L", z: float = 10.0
+                    ) -> int | None:
+    """First grid index from which the modes an estimator divides by are measured well.
+
+    Each estimator (:func:`integrated_impacts`) divides by its two modes at the reference
+    step t0: "L" by s̄ and ‖δ‖, "I" by ‖C‖ and ‖D‖. At initialisation a network's classes are
+    not yet apart, s̄ ≈ 0 and the log ratios are noise. The reference is the first grid point
+    where both modes exceed ``z`` standard errors of the windowed class means (default 10:
+    the modes known to 10 %), and stay above from there on.
+
+    Parameters
+    ----------
+    labels, logits, num_classes, window, grid
+        As :func:`class_means_from_log`.
+    model : {"L", "I"}
+    z : float
+
+    Returns
+    -------
+    int or None
+        Index into ``grid``; None when the modes never rise above the noise.
+    """
+    if model not in ESTIMATORS:
+        raise ValueError(f"model must be one of {ESTIMATORS}; got {model!r}")
+    labels = np.atleast_2d(np.asarray(labels, dtype=np.int64))
+    logits = np.asarray(logits, dtype=float)
+    logits = logits[None] if logits.ndim == 2 else logits
+    K = int(num_classes)
+    _, Xbar, n = class_means_from_log(labels, logits, K, window=window, grid=grid)
+    _, Xsq, _ = class_means_from_log(labels, logits ** 2, K, window=window, grid=grid)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var_mean = np.maximum(Xsq - Xbar ** 2, 0) / np.maximum(n - 1, 1)[..., None]  # (G,K,K)
+    if model == "L":
+        # s-coordinate of each logged example for its own class, and its windowed moments
+        own = np.take_along_axis(logits, labels[..., None], axis=-1)[..., 0]
+        s_log = (own - logits.mean(-1)) * K / (K - 1)                            # (runs, T)
+        s_one = np.repeat(s_log[..., None], K, axis=-1)
+        _, s1, _ = class_means_from_log(labels, s_one, K, window=window, grid=grid)
+        _, s2, _ = class_means_from_log(labels, s_one ** 2, K, window=window, grid=grid)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            var_s = np.maximum(s2[..., 0] - s1[..., 0] ** 2, 0) / np.maximum(n - 1, 1)  # (G,K)
+        s = discriminative_coordinates(Xbar)
+        sbar = s.mean(1)
+        se_sbar = np.sqrt(var_s.sum(1)) / K
+        dev = np.linalg.norm(s - sbar[:, None], axis=1)
+        se_dev = np.sqrt(var_s.sum(1))
+        ok = (sbar > z * se_sbar) & (dev > z * se_dev)
+    else:
+        common = Xbar.mean(1)
+        se_common = np.sqrt(var_mean.sum(axis=(1, 2))) / K
+        dev = np.linalg.norm(Xbar - common[:, None], axis=(1, 2))
+        se_dev = np.sqrt(var_mean.sum(axis=(1, 2)))
+        ok = (np.linalg.norm(common, axis=1) > z * se_common) & (dev > z * se_dev)
+    ok &= np.isfinite(Xbar).all(axis=(1, 2))
+    # first index from which ok holds to the end
+    tail_ok = np.flip(np.logical_and.accumulate(np.flip(ok)))
+    hits = np.flatnonzero(tail_ok)
+    return int(hits[0]) if len(hits) else None
 
 
 def integrated_impacts(Xbar: np.ndarray, model: str = "L", *, reference: int = 0
