@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["LESDE_DATASETS", "LoggedRun", "lenet", "load_lesde_data", "train_logged"]
+__all__ = ["LESDE_DATASETS", "LoggedRun", "RunSpec", "lenet", "load_lesde_data", "run_many",
+           "run_one", "train_logged"]
 
 LESDE_DATASETS = ("geoshapes", "digits", "fashion-mnist", "mnist-5k")
 
@@ -61,6 +62,68 @@ class LoggedRun:
     train_acc: np.ndarray
     test_acc: np.ndarray
     train_loss: np.ndarray
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One logged LeNet run, described by value (so a worker process can rebuild it).
+
+    Attributes
+    ----------
+    dataset : str
+        One of :data:`LESDE_DATASETS`.
+    n_per_class, n_test_per_class : int
+    classes : tuple of int
+        Classes of a stored set (ignored for geoshapes).
+    data_seed : int
+        Seed of the data draw (the same data for every run of a sweep by default).
+    seed : int
+        Seed of the weights, the label corruption and the sampled examples.
+    steps : int
+    lr : float
+    label_noise : float
+    eval_at : tuple of int
+    """
+
+    dataset: str
+    n_per_class: int
+    n_test_per_class: int
+    classes: tuple[int, ...]
+    data_seed: int
+    seed: int
+    steps: int
+    lr: float
+    label_noise: float = 0.0
+    eval_at: tuple[int, ...] = ()
+
+
+def run_one(spec: RunSpec) -> LoggedRun:
+    """Load the data, build :func:`lenet` with ``spec.seed`` and :func:`train_logged` it."""
+    data = load_lesde_data(spec.dataset, n_per_class=spec.n_per_class,
+                           n_test_per_class=spec.n_test_per_class, classes=spec.classes,
+                           seed=spec.data_seed)
+    model = lenet(data.X_train.shape[1], data.X_train.shape[-1], data.num_classes,
+                  seed=spec.seed)
+    return train_logged(model, data, steps=spec.steps, lr=spec.lr, seed=spec.seed,
+                        label_noise=spec.label_noise, eval_at=spec.eval_at)
+
+
+def run_many(specs: Sequence[RunSpec], *, workers: int = 1, desc: str = "runs"
+             ) -> list[LoggedRun]:
+    """:func:`run_one` for every spec, in order; ``workers > 1`` uses that many spawned
+    processes (one torch thread each). The results do not depend on ``workers``.
+    """
+    from learnmech.progress import bar
+
+    specs = list(specs)
+    if int(workers) <= 1 or len(specs) <= 1:
+        return [run_one(s) for s in bar(specs, desc=desc, unit="run")]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=min(int(workers), len(specs)),
+                             mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(bar(pool.map(run_one, specs), total=len(specs), desc=desc, unit="run"))
 
 
 def lenet(in_channels: int, image_size: int, num_classes: int, *, seed: int | None = None):
