@@ -30,7 +30,7 @@ from learnmech.lesde.estimate import (
 )
 from learnmech.lesde.ode import discriminative_coordinates
 
-__all__ = ["LESDEFit", "default_window", "fit_logs", "jackknife"]
+__all__ = ["LESDEFit", "default_window", "fit_logs", "jackknife", "jackknife_fit"]
 
 
 @dataclass(frozen=True)
@@ -166,3 +166,31 @@ def jackknife(labels: np.ndarray, logits: np.ndarray, statistic: Callable[..., f
         return full, float("nan")
     k = len(values)
     return full, float(np.sqrt((k - 1) / k * np.sum((values - values.mean()) ** 2)))
+
+
+def jackknife_fit(labels: np.ndarray, logits: np.ndarray, num_classes: int,
+                  attributes=("tail_alpha", "tail_beta", "tail_difference"), **fit_kwargs
+                  ) -> tuple[LESDEFit, dict[str, tuple[float, float]]]:
+    """:func:`fit_logs` on all runs, and leave-one-run-out SEs of scalar attributes.
+
+    Each leave-one-out fit is made once and read for every attribute (the SE formula of
+    :func:`jackknife`). Returns (the full fit, {attribute: (value, SE)}); an out-of-regime fit
+    gives (NaN, NaN) for every attribute.
+    """
+    labels = np.atleast_2d(np.asarray(labels))
+    logits = np.asarray(logits)
+    full = fit_logs(labels, logits, num_classes, **fit_kwargs)
+    if full.reference_step is None:
+        return full, {a: (float("nan"), float("nan")) for a in attributes}
+    m = len(labels)
+    loo = [fit_logs(np.delete(labels, i, 0), np.delete(logits, i, 0), num_classes,
+                    **fit_kwargs) for i in range(m)] if m >= 3 else []
+    out = {}
+    for a in attributes:
+        values = np.asarray([float(getattr(f, a)) for f in loo])
+        values = values[np.isfinite(values)]
+        k = len(values)
+        se = float(np.sqrt((k - 1) / k * np.sum((values - values.mean()) ** 2))) if k >= 2 \
+            else float("nan")
+        out[a] = (float(getattr(full, a)), se)
+    return full, out

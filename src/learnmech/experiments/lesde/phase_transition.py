@@ -71,8 +71,6 @@ class Config(ExperimentConfig):
 
 
 def run(config: Config) -> Result:
-    import numpy as np
-
     from learnmech.experiments.lesde._common import num_classes, specs
     from learnmech.lesde.network import run_many
 
@@ -101,7 +99,7 @@ def _network_setting(config: Config, group, K: int) -> tuple[dict, list[dict]]:
     import numpy as np
 
     from learnmech.experiments.lesde._common import final_separation, stack_logs
-    from learnmech.lesde.fit import default_window, fit_logs, jackknife
+    from learnmech.lesde.fit import default_window, jackknife_fit
 
     rows = []
     window = default_window(config.train.steps)
@@ -120,22 +118,14 @@ def _network_setting(config: Config, group, K: int) -> tuple[dict, list[dict]]:
              for r in range(len(group))
              for m, v in (("separation_train_labels", sep_train[r]),
                           ("separation_true_classes", sep_true[r]))]
-    fit = fit_logs(labels, logits, K, estimator=config.estimator)
-
-    def tail(attr):
-        def stat(lab, lg):
-            return getattr(fit_logs(lab, lg, K, estimator=config.estimator), attr)
-        return jackknife(labels, logits, stat) if fit.reference_step is not None \
-            else (float("nan"), float("nan"))
-
+    fit, tails = jackknife_fit(labels, logits, K, estimator=config.estimator)
     found = {
         "test_acc": np.array([g.test_acc[-1] for g in group]),
         "train_acc": np.array([g.train_acc[-1] for g in group]),
         "separation_train": np.array(sep_train), "separation_true": np.array(sep_true),
         "in_regime": fit.reference_step is not None, "fit": fit,
         "difference_end": float(fit.A[-1] - fit.B[-1]) if len(fit.A) else float("nan"),
-        "tail_alpha": tail("tail_alpha"), "tail_beta": tail("tail_beta"),
-        "tail_difference": tail("tail_difference"),
+        **tails,
     }
     if fit.reference_step is not None:
         rows += [{"step": int(s), "metric": m, "value": float(v), "source": "fit"}
@@ -230,12 +220,11 @@ def _summary(config: Config, table: dict, model: dict, K: int) -> dict:
 
 
 def _figures(config: Config, table: dict, model: dict, summary: dict, K: int) -> dict:
+    import matplotlib.pyplot as plt
     import numpy as np
 
     from learnmech.experiments.lesde._common import mean_interval
     from learnmech.report.figures import style
-
-    import matplotlib.pyplot as plt
 
     ps = np.array(list(table))
     out = {}

@@ -55,7 +55,7 @@ def run(config: Config) -> Result:
         specs,
         stack_logs,
     )
-    from learnmech.lesde.fit import default_window, fit_logs, jackknife
+    from learnmech.lesde.fit import default_window, jackknife_fit
     from learnmech.lesde.network import run_many
 
     K = num_classes(config.data)
@@ -69,21 +69,12 @@ def run(config: Config) -> Result:
     for i, n in enumerate(config.n_per_class):
         group = runs[i * config.seeds:(i + 1) * config.seeds]
         labels, logits = stack_logs(group)
-        fit = fit_logs(labels, logits, K, estimator=config.estimator,
-                       tolerance=config.tolerance)
-
-        def stat(attr):
-            def f(lab, lg):
-                return getattr(fit_logs(lab, lg, K, estimator=config.estimator), attr)
-            return jackknife(labels, logits, f) if fit.reference_step is not None \
-                else (float("nan"), float("nan"))
-
+        fit, tails = jackknife_fit(labels, logits, K, estimator=config.estimator,
+                                   tolerance=config.tolerance)
         acc = mean_interval([g.test_acc[-1] for g in group])
         sep = mean_interval([final_separation(labels[r], logits[r], K, window)
                              for r in range(len(group))])
-        entry = {"test_acc": acc, "separation": sep, "fit": fit,
-                 "tail_alpha": stat("tail_alpha"), "tail_beta": stat("tail_beta"),
-                 "tail_difference": stat("tail_difference")}
+        entry = {"test_acc": acc, "separation": sep, "fit": fit, **tails}
         table[n] = entry
         key = f"n{n}"
         summary[f"test_acc_{key}"] = nan_to_none(acc[0])
