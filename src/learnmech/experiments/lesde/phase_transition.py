@@ -50,13 +50,16 @@ class ModelSection(Section):
 
 class Config(ExperimentConfig):
     data: DataSection = Field(default_factory=DataSection, description="the images")
-    train: TrainSection = Field(default_factory=lambda: TrainSection(steps=6000),
+    train: TrainSection = Field(default_factory=lambda: TrainSection(steps=5000),
                                 description="batch-size-1 SGD")
     p_errs: tuple[float, ...] = Field(
         (0.0, 0.2, 0.4, 0.6, 0.67, 0.8), min_length=2,
         description="label-corruption shares p, increasing, in [0, 0.95], the first 0")
     seeds: int = Field(5, ge=1, le=1000, description="runs (networks) per p")
     estimator: Literal["L", "I"] = Field("L", description="LE-SDE estimator (docs/lesde.md)")
+    z: float = Field(3.0, gt=0.0, le=1000.0, description="reference step of the fit: modes "
+                     "above z standard errors (tail indices do not depend on the reference's "
+                     "precision, only on the modes being above the noise)")
     transition_tolerance: float = Field(0.1, gt=0.0, le=1.0,
                                         description="|p* − (K−1)/K| allowed by the verdict")
     model: ModelSection = Field(default_factory=ModelSection, description="the LE-SDE")
@@ -118,7 +121,7 @@ def _network_setting(config: Config, group, K: int) -> tuple[dict, list[dict]]:
              for r in range(len(group))
              for m, v in (("separation_train_labels", sep_train[r]),
                           ("separation_true_classes", sep_true[r]))]
-    fit, tails = jackknife_fit(labels, logits, K, estimator=config.estimator)
+    fit, tails = jackknife_fit(labels, logits, K, estimator=config.estimator, z=config.z)
     found = {
         "test_acc": np.array([g.test_acc[-1] for g in group]),
         "train_acc": np.array([g.train_acc[-1] for g in group]),
@@ -247,7 +250,7 @@ def _figures(config: Config, table: dict, model: dict, summary: dict, K: int) ->
         ax.set_xlabel("share of corrupted training labels p")
         ax.set_ylabel("accuracy on clean labels")
         ax.set_ylim(-0.02, 1.02)
-        ax.legend(fontsize=7, loc="upper right")
+        ax.legend(fontsize=7, loc="lower left")
         ax.set_title("Label corruption: where learning stops")
         out["accuracy_vs_corruption"] = fig
 

@@ -130,6 +130,9 @@ def _figures(config: Config, table: dict) -> dict:
             ax2.errorbar(ns * (1 + 0.04 * (j - 1)), vals, yerr=np.nan_to_num(ses),
                          marker="o", ls="none", capsize=3, label=label)
         ax2.axhline(1.0, color="0.6", lw=0.8, ls=":", label="r = 1")
+        if not any(np.isfinite(table[n]["tail_difference"][0]) for n in table):
+            ax2.text(0.5, 0.5, "no fit in regime", transform=ax2.transAxes, ha="center")
+        ax2.set_xlim(ns.min() / 1.5, ns.max() * 1.5)
         ax2.set_xscale("log")
         ax2.set_xlabel("training images per class n")
         ax2.set_ylabel("tail index r̂ (impact ~ t^−r)")
