@@ -16,9 +16,9 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from learnmech.experiments.neurashed_common import NeurashedConfig, run_replicates, tag, updated
-from learnmech.experiments.registry import Experiment, register
-from learnmech.experiments.result import Result
+from learnmech.core.registry import Experiment
+from learnmech.core.result import Result
+from learnmech.experiments.neurashed._common import NeurashedConfig, run_replicates, tag, updated
 
 ESTIMATORS = ("gaussian_channel", "binned")  # the first one gives the unsuffixed headline keys
 COORDS = ("i_xt", "i_ty", "i_xt_given_y")
@@ -142,11 +142,11 @@ def _notes(summary) -> str:
     )
 
 
-EXPERIMENT = register(Experiment(
+EXPERIMENT = Experiment(
     id="neurashed.information-bottleneck",
     description="neurashed: information plane per level; fitting then compression of I(X;T|Y)",
     config_cls=Config,
     run=run,
     smoke={"seeds": 2, "train.steps": 3000, "train.records": 10, "world.pool": 200,
            "world.examples_per_class": 8},
-))
+)

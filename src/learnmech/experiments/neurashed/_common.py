@@ -12,7 +12,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field, model_validator
 
-from learnmech.experiments.config import ExperimentConfig
+from learnmech.core.config import ExperimentConfig
 from learnmech.neurashed.spec import TrainSpec, WorldSpec
 
 

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from learnmech.spec import Section
+from learnmech.core.spec import Section
 
 Activation = Literal["relu", "erf", "linear", "tanh", "gelu", "softplus", "sigmoid"]
 AGREEMENT_TOLERANCE = 0.05  # relative, the 5 % on learning-curve predictions

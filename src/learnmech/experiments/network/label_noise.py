@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from learnmech.experiments.network_common import (
+from learnmech.core.registry import Experiment
+from learnmech.core.result import Result
+from learnmech.experiments.network._common import (
     DataSection,
     NetworkConfig,
     Rate,
@@ -26,8 +28,6 @@ from learnmech.experiments.network_common import (
     tagged,
     train_kwargs,
 )
-from learnmech.experiments.registry import Experiment, register
-from learnmech.experiments.result import Result
 
 FIT_LEVEL = 0.9
 
@@ -48,7 +48,7 @@ class Config(NetworkConfig):
 
 
 def run(config: Config) -> Result:
-    from learnmech.progress import bar
+    from learnmech.core.progress import bar
 
     levels = sorted(set(config.noise_levels) | {config.headline_noise})
     runs = [(eps, 0.0) for eps in levels] + [(config.headline_noise,
@@ -172,11 +172,11 @@ def _notes(summary) -> str:
     )
 
 
-EXPERIMENT = register(Experiment(
+EXPERIMENT = Experiment(
     id="network.label-noise",
     description="network: clean labels are fit first, flipped labels later (memorisation)",
     config_cls=Config,
     run=run,
     smoke={"seeds": 1, "width": 64, "depth": 1, "train.steps": 300, "train.records": 8,
            "noise_levels": (0.0, 0.2), "data.n_train": 150, "data.n_test": 100},
-))
+)

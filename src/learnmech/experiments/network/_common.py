@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from learnmech.experiments.config import ExperimentConfig, Section
+from learnmech.core.config import ExperimentConfig, Section
 
 #: image/vector classification sets an experiment may train on
 ClassificationSet = Literal["digits", "fashion-mnist", "mnist1d", "gaussian-mixture"]

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from learnmech.experiments.neurashed_common import (
+from learnmech.core.registry import Experiment
+from learnmech.core.result import Result
+from learnmech.experiments.neurashed._common import (
     BatchSize,
     NeurashedConfig,
     StepSize,
@@ -21,8 +23,6 @@ from learnmech.experiments.neurashed_common import (
     tag,
     updated,
 )
-from learnmech.experiments.registry import Experiment, register
-from learnmech.experiments.result import Result
 from learnmech.neurashed.spec import check_shrink_positive
 
 SLOPE_TOLERANCE = 0.2
@@ -45,7 +45,7 @@ class Config(NeurashedConfig):
 def run(config: Config) -> Result:
     import numpy as np
 
-    from learnmech.progress import bar
+    from learnmech.core.progress import bar
 
     runs = [("eta", eta, updated(config.train, eta=eta, batch=1)) for eta in config.etas]
     runs += [("batch", b, updated(config.train, batch=b)) for b in config.batches]
@@ -111,11 +111,11 @@ def _notes(summary) -> str:
     )
 
 
-EXPERIMENT = register(Experiment(
+EXPERIMENT = Experiment(
     id="neurashed.step-size-and-batch",
     description="neurashed: compression speed versus step size η and batch size b",
     config_cls=Config,
     run=run,
     smoke={"seeds": 2, "train.steps": 3000, "world.pool": 200, "world.examples_per_class": 8,
            "etas": (0.5, 1.0), "batches": (1, 4)},
-))
+)

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from learnmech.experiments.network_common import (
+from learnmech.core.registry import Experiment
+from learnmech.core.result import Result
+from learnmech.experiments.network._common import (
     BatchSize,
     DataSection,
     NetworkConfig,
@@ -30,8 +32,6 @@ from learnmech.experiments.network_common import (
     tagged,
     train_kwargs,
 )
-from learnmech.experiments.registry import Experiment, register
-from learnmech.experiments.result import Result
 
 FIT_LEVEL = 0.95
 
@@ -53,7 +53,7 @@ class Config(NetworkConfig):
 
 
 def run(config: Config) -> Result:
-    from learnmech.progress import bar
+    from learnmech.core.progress import bar
 
     runs = [("eta", eta, eta, config.train.batch_size) for eta in config.etas]
     runs += [("batch", b, config.train.lr, b) for b in config.batches]
@@ -206,7 +206,7 @@ def _notes(summary) -> str:
     )
 
 
-EXPERIMENT = register(Experiment(
+EXPERIMENT = Experiment(
     id="network.step-size-and-batch",
     description="network: time to fit, sharpness and test accuracy against η and batch size",
     config_cls=Config,
@@ -214,4 +214,4 @@ EXPERIMENT = register(Experiment(
     smoke={"seeds": 1, "width": 32, "train.steps": 150, "train.records": 6,
            "etas": (0.05, 0.2), "batches": (16, 64), "data.n_train": 150, "data.n_test": 100,
            "hessian_examples": 100, "lanczos_iters": 10},
-))
+)
