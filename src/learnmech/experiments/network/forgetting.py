@@ -15,17 +15,17 @@ from typing import Annotated
 
 from pydantic import Field
 
+from learnmech.core.fitting import log_slope
 from learnmech.core.registry import Experiment
 from learnmech.core.result import Result
+from learnmech.core.rows import with_columns
 from learnmech.experiments.network._common import (
     DataSection,
     NetworkConfig,
     TrainSection,
     Width,
     load,
-    log_slope,
     replicate_seed,
-    tagged,
 )
 
 DecayRate = Annotated[float, Field(ge=0.0, le=10.0)]
@@ -48,7 +48,7 @@ def run(config: Config) -> Result:
     rows = []
     for wd, rep in bar([(w, r) for w in config.weight_decays for r in range(config.seeds)],
                        desc="forgetting sweep", unit="run"):
-        rows += tagged(_two_phases(config, wd, rep), weight_decay=wd, seed=rep)
+        rows += with_columns(_two_phases(config, wd, rep), weight_decay=wd, seed=rep)
     curves = {wd: _curves(rows, wd) for wd in config.weight_decays}
     summary = _summary(config, curves)
     return Result(summary=summary, metrics=rows, figures=_figures(config, curves),

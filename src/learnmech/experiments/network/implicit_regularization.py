@@ -15,21 +15,21 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from learnmech.core.fitting import log_slope
 from learnmech.core.registry import Experiment
 from learnmech.core.result import Result
+from learnmech.core.rows import with_columns
 from learnmech.experiments.network._common import (
     DataSection,
     NetworkConfig,
     TrainSection,
     Width,
-    effective_rank,
     load,
-    log_slope,
     replicate_seed,
     representations,
-    tagged,
     train_kwargs,
 )
+from learnmech.probes.norms import effective_rank
 
 FIT_LEVEL = 0.99  # train accuracy that counts as interpolation
 HARMLESS_TOLERANCE = 0.02  # test accuracy may fall this much past interpolation and still "hold"
@@ -56,7 +56,7 @@ def run(config: Config) -> Result:
     for width, rep in bar([(w, r) for w in widths for r in range(config.seeds)],
                           desc="width sweep", unit="run"):
         found, final = _one_width(config, width, rep)
-        rows += tagged(found, width=width, seed=rep)
+        rows += with_columns(found, width=width, seed=rep)
         finals[width, rep] = final
     summary = _summary(config, finals, widths)
     return Result(summary=summary, metrics=rows + _final_rows(finals),

@@ -15,17 +15,17 @@ from pydantic import Field
 
 from learnmech.core.registry import Experiment
 from learnmech.core.result import Result
+from learnmech.core.rows import with_columns
+from learnmech.core.types import Rate
 from learnmech.experiments.network._common import (
     DataSection,
     NetworkConfig,
-    Rate,
     TrainSection,
     Width,
     first_step_at,
     load,
     mean_series,
     replicate_seed,
-    tagged,
     train_kwargs,
 )
 
@@ -56,7 +56,7 @@ def run(config: Config) -> Result:
     rows = []
     for eps, wd, rep in bar([(e, w, r) for e, w in runs for r in range(config.seeds)],
                             desc="label-noise sweep", unit="run"):
-        rows += tagged(_one_run(config, eps, wd, rep), label_noise=eps, weight_decay=wd,
+        rows += with_columns(_one_run(config, eps, wd, rep), label_noise=eps, weight_decay=wd,
                        seed=rep)
     summary = _summary(config, rows, levels)
     return Result(summary=summary, metrics=rows, figures=_figures(config, rows, levels),

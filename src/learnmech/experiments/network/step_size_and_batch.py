@@ -15,21 +15,20 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from learnmech.core.fitting import log_slope
 from learnmech.core.registry import Experiment
 from learnmech.core.result import Result
+from learnmech.core.rows import with_columns
+from learnmech.core.types import BatchSize, StepSize
 from learnmech.experiments.network._common import (
-    BatchSize,
     DataSection,
     NetworkConfig,
-    StepSize,
     TrainSection,
     Width,
     first_step_at,
     load,
-    log_slope,
     mean_series,
     replicate_seed,
-    tagged,
     train_kwargs,
 )
 
@@ -61,7 +60,7 @@ def run(config: Config) -> Result:
     for axis, value, eta, batch, rep in bar(
             [(*r, s) for r in runs for s in range(config.seeds)], desc="η and b sweep",
             unit="run"):
-        rows += tagged(_one_run(config, eta, batch, rep), sweep=axis, sweep_value=value,
+        rows += with_columns(_one_run(config, eta, batch, rep), sweep=axis, sweep_value=value,
                        seed=rep)
     summary = _summary(config, rows)
     return Result(summary=summary, metrics=rows, figures=_figures(config, summary),

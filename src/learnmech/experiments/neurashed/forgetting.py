@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from learnmech.core.fitting import log_slope
 from learnmech.core.registry import Experiment
 from learnmech.core.result import Result
 from learnmech.experiments.neurashed._common import (
     NeurashedConfig,
     PositiveRate,
     crossing_time,
-    log_slope,
     replicate_seeds,
     updated,
 )

@@ -17,12 +17,12 @@ from pydantic import Field
 
 from learnmech.core.registry import Experiment
 from learnmech.core.result import Result
+from learnmech.core.rows import with_columns
 from learnmech.experiments.neurashed._common import (
     NeurashedConfig,
     PoolSize,
     final_mean,
     run_replicates,
-    tag,
     updated,
 )
 
@@ -49,7 +49,7 @@ def run(config: Config) -> Result:
         is_headline = pool == _headline_pool(config) and gamma == config.train.gamma
         recorder, sim = run_replicates(config, world=world, train=train, progress=False,
                                        keep_snapshots=is_headline)
-        rows += tag(recorder.rows, pool=pool, gamma=gamma)
+        rows += with_columns(recorder.rows, pool=pool, gamma=gamma)
         finals[pool, gamma] = {m: final_mean(recorder, m) for m in
                                ("nuisance_share", "train_acc", "test_acc", "flipped_fit")}
         finals[pool, gamma]["effective_features"] = final_mean(

@@ -18,7 +18,8 @@ from pydantic import Field
 
 from learnmech.core.registry import Experiment
 from learnmech.core.result import Result
-from learnmech.experiments.neurashed._common import NeurashedConfig, run_replicates, tag, updated
+from learnmech.core.rows import with_columns
+from learnmech.experiments.neurashed._common import NeurashedConfig, run_replicates, updated
 
 ESTIMATORS = ("gaussian_channel", "binned")  # the first one gives the unsuffixed headline keys
 COORDS = ("i_xt", "i_ty", "i_xt_given_y")
@@ -43,7 +44,7 @@ def run(config: Config) -> Result:
     rows, planes = [], {}
     for name, world in (("clean", clean_world(config)), ("default", config.world)):
         recorder, sim = run_replicates(config, world=world, extra=_plane_rows(config))
-        rows += tag(recorder.rows, world=name)
+        rows += with_columns(recorder.rows, world=name)
         planes[name] = recorder
     summary = _summary(planes["clean"], planes["default"], config)
     return Result(summary=summary, metrics=rows, figures=_figures(planes, config),

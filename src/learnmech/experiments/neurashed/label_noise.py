@@ -17,12 +17,12 @@ from pydantic import Field
 
 from learnmech.core.registry import Experiment
 from learnmech.core.result import Result
+from learnmech.core.rows import with_columns
+from learnmech.core.types import Rate
 from learnmech.experiments.neurashed._common import (
     NeurashedConfig,
-    Rate,
     final_mean,
     run_replicates,
-    tag,
     updated,
 )
 
@@ -50,7 +50,7 @@ def run(config: Config) -> Result:
         train = updated(config.train, gamma=gamma)
         recorder, _ = run_replicates(config, world=world, train=train, progress=False,
                                      extra=_nuisance_share_of_scores)
-        rows += tag(recorder.rows, label_noise=eps, gamma=gamma)
+        rows += with_columns(recorder.rows, label_noise=eps, gamma=gamma)
         recorders[eps, gamma] = recorder
     summary = _summary(recorders, config)
     return Result(summary=summary, metrics=rows, figures=_figures(recorders, config),

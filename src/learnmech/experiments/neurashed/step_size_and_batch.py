@@ -11,16 +11,15 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from learnmech.core.fitting import log_slope
 from learnmech.core.registry import Experiment
 from learnmech.core.result import Result
+from learnmech.core.rows import with_columns
+from learnmech.core.types import BatchSize, StepSize
 from learnmech.experiments.neurashed._common import (
-    BatchSize,
     NeurashedConfig,
-    StepSize,
     crossing_time,
-    log_slope,
     run_replicates,
-    tag,
     updated,
 )
 from learnmech.neurashed.spec import check_shrink_positive
@@ -54,7 +53,7 @@ def run(config: Config) -> Result:
         steps = int(np.ceil(config.train.steps * max(1.0, config.train.eta / train.eta)))
         train = updated(train, steps=steps, records=max(train.records, 60))
         recorder, sim = run_replicates(config, train=train, progress=False)
-        rows += tag(recorder.rows, sweep=axis, sweep_value=value)
+        rows += with_columns(recorder.rows, sweep=axis, sweep_value=value)
         times[axis, value] = crossing_time(*recorder.series("nuisance_share"), config.share_level)
     n_train = sim.worlds[0].train.n
     summary = _summary(times, config, n_train)

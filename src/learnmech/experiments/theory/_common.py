@@ -122,7 +122,7 @@ def train_centred_network(
 
     from learnmech.nets.kernel_regime import heavy_ball_for_kernel, train_gradient_flow
     from learnmech.nets.ntk import NTKMLP
-    from learnmech.nets.train import default_threads
+    from learnmech.nets.training import default_threads
     from learnmech.theory.regression import ridge_coefficients
 
     default_threads()
@@ -161,7 +161,7 @@ def train_langevin_network(
 
     from learnmech.nets.kernel_regime import train_langevin
     from learnmech.nets.ntk import NTKMLP
-    from learnmech.nets.train import default_threads
+    from learnmech.nets.training import default_threads
     from learnmech.theory.regression import ridge_coefficients
 
     default_threads()
