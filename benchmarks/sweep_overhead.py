@@ -27,9 +27,9 @@ os.environ.setdefault("LEARNMECH_PROGRESS", "0")
 
 from pydantic import Field  # noqa: E402
 
-from learnmech.experiments import registry  # noqa: E402
-from learnmech.experiments.config import ExperimentConfig  # noqa: E402
-from learnmech.experiments.result import Result  # noqa: E402
+from learnmech.core import registry  # noqa: E402
+from learnmech.core.config import ExperimentConfig  # noqa: E402
+from learnmech.core.result import Result  # noqa: E402
 
 TRIVIAL_ID = "bench.trivial"
 

@@ -17,9 +17,9 @@ from typing import Literal  # noqa: E402
 import pytest  # noqa: E402
 from pydantic import Field, model_validator  # noqa: E402
 
-from learnmech.experiments import registry  # noqa: E402
-from learnmech.experiments.config import ExperimentConfig, Section  # noqa: E402
-from learnmech.experiments.result import Result  # noqa: E402
+from learnmech.core import registry  # noqa: E402
+from learnmech.core.config import ExperimentConfig, Section  # noqa: E402
+from learnmech.core.result import Result  # noqa: E402
 
 DUMMY_ID = "dummy.sine"
 FAILING_ID = "dummy.failing"
@@ -59,7 +59,7 @@ def run_dummy(config: DummyConfig) -> Result:
     import numpy as np
     from matplotlib.figure import Figure
 
-    from learnmech.progress import bar
+    from learnmech.core.progress import bar
 
     rng = np.random.default_rng(config.seed)
     t = np.arange(config.steps)

@@ -111,7 +111,7 @@ def _python(code: str) -> subprocess.CompletedProcess:
 def test_importing_the_cli_and_registry_stays_light():
     code = (
         "import sys, learnmech.cli, learnmech.runs, learnmech.report\n"
-        "from learnmech.experiments.registry import all_experiments\n"
+        "from learnmech.core.registry import all_experiments\n"
         "all_experiments()\n"
         "heavy = [m for m in ('matplotlib', 'numba', 'jinja2', 'scipy', 'torch') "
         "if m in sys.modules]\n"

@@ -1,4 +1,4 @@
-"""Config resolution and the one error message shape (learnmech.experiments.config)."""
+"""Config resolution and the one error message shape (learnmech.core.config)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from conftest import DUMMY_ID, DummyConfig, Noise
 from hypothesis import given
 from hypothesis import strategies as st
 
-from learnmech.experiments.config import (
+from learnmech.core.config import (
     ConfigError,
     ExperimentConfig,
     config_keys,

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from learnmech.experiments.config import resolve_config
-from learnmech.experiments.registry import get
+from learnmech.core.config import resolve_config
+from learnmech.core.registry import get
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

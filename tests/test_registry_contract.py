@@ -17,8 +17,8 @@ import pytest
 import yaml
 from conftest import DUMMY
 
-from learnmech.experiments.config import ConfigError, config_keys, resolve_config
-from learnmech.experiments.registry import Experiment, all_experiments
+from learnmech.core.config import ConfigError, config_keys, resolve_config
+from learnmech.core.registry import Experiment, all_experiments
 from learnmech.runs import run_experiment
 from learnmech.runs.rundir import _plain_summary
 

@@ -11,9 +11,9 @@ import pytest
 import yaml
 from conftest import DUMMY, DUMMY_ID, FAILING_ID, DummyConfig
 
-from learnmech.experiments.config import ConfigError
-from learnmech.experiments.registry import UnknownExperimentError
-from learnmech.experiments.result import Result
+from learnmech.core.config import ConfigError
+from learnmech.core.registry import UnknownExperimentError
+from learnmech.core.result import Result
 from learnmech.runs import RunDirError, default_run_dir, run_experiment, write_run_dir
 
 CONTRACT = ("config.yaml", "summary.json", "metrics.csv", "figures/signal.png",
@@ -166,7 +166,7 @@ def test_crash_during_a_write_leaves_no_file_under_its_final_name(tmp_path, monk
 
 
 def test_progress_bar_respects_the_switch(monkeypatch, capsys):
-    from learnmech.progress import bar, enabled
+    from learnmech.core.progress import bar, enabled
 
     assert not enabled()  # conftest switches bars off
     assert list(bar(range(3), desc="x")) == [0, 1, 2]

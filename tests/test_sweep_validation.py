@@ -3,8 +3,8 @@ skipped the ηγ < 1 check and crashed midway)."""
 
 import pytest
 
-from learnmech.experiments.config import ConfigError, resolve_config
-from learnmech.experiments.registry import get
+from learnmech.core.config import ConfigError, resolve_config
+from learnmech.core.registry import get
 
 
 @pytest.mark.parametrize(

@@ -3,4 +3,6 @@
 Kept import-light: importing the package loads nothing heavy.
 """
 
-__version__ = "0.1.0"
+from learnmech.core.version import __version__
+
+__all__ = ["__version__"]

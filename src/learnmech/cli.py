@@ -13,8 +13,8 @@ from typing import Annotated
 
 import typer
 
-from learnmech.experiments.config import ConfigError, config_keys
-from learnmech.experiments.registry import UnknownExperimentError, all_experiments, get
+from learnmech.core.config import ConfigError, config_keys
+from learnmech.core.registry import UnknownExperimentError, all_experiments, get
 
 app = typer.Typer(
     name="learnmech",

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from learnmech.cli import app
-from learnmech.experiments.registry import get
+from learnmech.core.registry import get
 from learnmech.mechanics import (
     ORDER,
     Tolerance,
@@ -74,7 +74,7 @@ def test_a_failing_measurement_is_judged_fails_not_hidden():
 
 
 def test_size_is_validated_with_the_house_message():
-    from learnmech.experiments.config import ConfigError, resolve_config
+    from learnmech.core.config import ConfigError, resolve_config
 
     entry = get_entry("plateau-scaling")
     with pytest.raises(ConfigError, match="size must be one of 'quick', 'full'"):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from learnmech.experiments.network_local_elasticity import _summary
+from learnmech.experiments.network.local_elasticity import _summary
 
 FIELDS = ("relu_ratio", "linear_ratio", "relu_cluster_acc", "linear_cluster_acc",
           "relu_kernel_cluster_acc", "linear_kernel_cluster_acc", "pca_kmeans_acc",
@@ -47,7 +47,7 @@ def test_one_run_establishes_nothing():
 
 
 def test_a_diverging_network_is_named_with_its_step_size_key():
-    from learnmech.experiments.network_local_elasticity import EXPERIMENT, _one_pair
+    from learnmech.experiments.network.local_elasticity import EXPERIMENT, _one_pair
 
     config = EXPERIMENT.config_cls(**{**EXPERIMENT.smoke, "lr": 10.0, "steps": 200})
     rng = np.random.default_rng(0)
@@ -62,7 +62,7 @@ def test_mnist_runs_report_under_their_own_suffix(tmp_path, monkeypatch):
     leaves the digits keys empty."""
     import gzip
 
-    from learnmech.experiments.network_local_elasticity import EXPERIMENT
+    from learnmech.experiments.network.local_elasticity import EXPERIMENT
 
     rng = np.random.default_rng(0)
     labels = np.repeat(np.arange(10), 20)

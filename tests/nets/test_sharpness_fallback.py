@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch.func import functional_call
 
-from learnmech.experiments.network_step_size_and_batch import _lanczos_top
+from learnmech.experiments.network.step_size_and_batch import _lanczos_top
 from learnmech.nets import mlp
 
 

@@ -30,7 +30,7 @@ def overrides(classes, superclasses, seed, per_class=20, pool=600):
 
 
 def run(name, monkeypatch, **config):
-    module = importlib.import_module(f"learnmech.experiments.neurashed_{name}")
+    module = importlib.import_module(f"learnmech.experiments.neurashed.{name}")
     monkeypatch.setattr(module, "_figures", lambda *args, **kwargs: {})
     return module.run(module.Config(**config)).summary
 

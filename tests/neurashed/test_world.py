@@ -146,7 +146,7 @@ def test_world_data_file_replaces_the_generator(tmp_path):
 
 
 def test_experiments_run_on_user_data_or_refuse_it(tmp_path):
-    from learnmech.experiments.config import ConfigError
+    from learnmech.core.config import ConfigError
     from learnmech.runs import run_experiment
 
     path = str(save_user_data(tmp_path / "acts.npz"))

@@ -11,7 +11,7 @@ from conftest import DUMMY_ID
 from typer.testing import CliRunner
 
 from learnmech.cli import app
-from learnmech.experiments import registry
+from learnmech.core import registry
 from learnmech.report.html import ReportError, build_report, detect_kind
 from learnmech.runs import run_experiment
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from learnmech.experiments import registry
-from learnmech.experiments.config import ExperimentConfig
-from learnmech.experiments.result import Result
+from learnmech.core import registry
+from learnmech.core.config import ExperimentConfig
+from learnmech.core.result import Result
 
 TOY_ID = "toy.quadratic"
 

@@ -19,6 +19,6 @@ def test_demo_sweeps_the_flagship_set_and_prints_the_report(monkeypatch, tmp_pat
 
 
 def test_the_flagship_ids_are_registered():
-    from learnmech.experiments.registry import get
+    from learnmech.core.registry import get
 
     assert all(get(experiment_id) for experiment_id in demo.FLAGSHIP)

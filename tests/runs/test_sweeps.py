@@ -79,7 +79,7 @@ def test_run_names_are_unique_and_safe():
 
 
 def test_plan_refuses_bad_values_before_any_work(tmp_path):
-    from learnmech.experiments.config import ConfigError
+    from learnmech.core.config import ConfigError
 
     with pytest.raises(ConfigError, match="width"):
         plan_sweep(sweep_toy.TOY_ID, grid=["width=4,100"], out=tmp_path / "s")

@@ -14,7 +14,7 @@ import sweep_toy
 from typer.testing import CliRunner
 
 from learnmech.cli import app
-from learnmech.experiments.config import ConfigError
+from learnmech.core.config import ConfigError
 from learnmech.runs.executors import InlineExecutor, LocalExecutor
 from learnmech.runs.tune import TuneError, parse_param, plan_tune, run_tune
 

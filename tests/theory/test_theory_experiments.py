@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from learnmech.experiments.config import resolve_config
-from learnmech.experiments.registry import get
+from learnmech.core.config import resolve_config
+from learnmech.core.registry import get
 
 
 def _run(experiment_id, **overrides):

@@ -1,13 +1,14 @@
 """mechanics.<id>: every entry of the mechanics catalogue as an experiment.
 
 The entries, their configs (``size: quick | full`` plus entry-specific keys) and their runs live
-in :mod:`learnmech.mechanics`; this module only registers them. Each run is limited to one BLAS
-and one torch thread (the machine is shared; small matrices run faster that way).
+in :mod:`learnmech.mechanics`; this module only provides them to the registry. Each run is
+limited to one BLAS and one torch thread (the machine is shared; small matrices run faster
+that way).
 """
 
 from __future__ import annotations
 
-from learnmech.experiments.registry import Experiment, register
+from learnmech.core.registry import Experiment
 from learnmech.mechanics.catalogue import Entry, entries
 
 
@@ -28,11 +29,9 @@ def _single_threaded(entry: Entry):
     return run
 
 
-for _entry in entries():
-    register(Experiment(
-        id=f"mechanics.{_entry.id}",
-        description=f"[{_entry.strand}] {_entry.claim}",
-        config_cls=_entry.config_cls,
-        run=_single_threaded(_entry),
-        smoke=dict(_entry.smoke),
-    ))
+def experiments() -> list[Experiment]:
+    """Every catalogue entry as the experiment ``mechanics.<id>`` (found by the registry)."""
+    return [Experiment(id=f"mechanics.{entry.id}", description=f"[{entry.strand}] {entry.claim}",
+                       config_cls=entry.config_cls, run=_single_threaded(entry),
+                       smoke=dict(entry.smoke))
+            for entry in entries()]

@@ -9,7 +9,7 @@ Spec: ``shared/design/mechanics.md``. The names below load lazily (PEP 562).
 
 from __future__ import annotations
 
-from learnmech.lazy import lazy_exports
+from learnmech.core.lazy import lazy_exports
 
 _EXPORTS = {
     "catalogue": ("ENTRY_MODULES", "ORDER", "Entry", "MechanicsConfig", "Tolerance", "entries",

@@ -4,7 +4,7 @@ An :class:`Entry` bundles what the spec (``shared/design/mechanics.md``) asks of
 strand, one-sentence claim, the prediction (a pure function, in :mod:`learnmech.theory` where
 reusable), the measurement, the agreement metric, the :class:`Tolerance`, references, the figure
 name, and how it runs (a config class with ``size: quick | full`` and a ``run(config)`` that
-returns a :class:`~learnmech.experiments.result.Result`). Entries live in the strand modules
+returns a :class:`~learnmech.core.result.Result`). Entries live in the strand modules
 listed in :data:`ENTRY_MODULES` (which import nothing heavy at load); every entry is registered
 as the experiment ``mechanics.<id>`` by :mod:`learnmech.experiments.mechanics`.
 
@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from learnmech.experiments.config import ExperimentConfig
+from learnmech.core.config import ExperimentConfig
 
 __all__ = [
     "ENTRY_MODULES",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from learnmech.experiments.result import Result
+from learnmech.core.result import Result
 from learnmech.mechanics.catalogue import Entry, MechanicsConfig, Tolerance, summary
 from learnmech.theory.laws_f import (
     adam_sqrt_scaling,

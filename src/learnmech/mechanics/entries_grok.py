@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from learnmech.experiments.result import Result
+from learnmech.core.result import Result
 from learnmech.mechanics.catalogue import Entry, MechanicsConfig, Tolerance, summary
 from learnmech.theory.laws_grok import grokking_delay
 

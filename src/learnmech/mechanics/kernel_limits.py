@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from learnmech.experiments.result import Result
+from learnmech.core.result import Result
 from learnmech.mechanics.catalogue import Entry, MechanicsConfig, Tolerance, summary
 from learnmech.theory.dynamics import catapult_boundary, lazy_relative_change, mode_half_time
 

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from learnmech.atomic import atomic_write_text
+from learnmech.core.atomic import atomic_write_text
+from learnmech.core.errors import InputError
 
 __all__ = ["Score", "VerifyError", "render_scorecard", "scorecard_text", "verify"]
 
 
-class VerifyError(ValueError):
+class VerifyError(InputError):
     """Bad input to :func:`verify` (unknown entry id, unusable output directory)."""
 
 

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from learnmech.experiments.result import Result
+from learnmech.core.result import Result
 from learnmech.mechanics.catalogue import Entry, MechanicsConfig, Tolerance, summary
 from learnmech.theory.dynamics import (
     conserved_decay,

@@ -8,7 +8,7 @@ Importing this package does not import torch; the names below load on first use 
 
 from __future__ import annotations
 
-from learnmech.lazy import lazy_exports
+from learnmech.core.lazy import lazy_exports
 
 _EXPORTS = {
     # data

@@ -40,6 +40,8 @@ from typing import Any
 
 import numpy as np
 
+from learnmech.core.errors import UnavailableError
+
 __all__ = [
     "DATASETS",
     "FASHION_MNIST_DIR",
@@ -60,7 +62,7 @@ FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 MNIST_5K_FILE = Path("data") / "data" / "mnist_5k.csv.gz"
 
 
-class DatasetUnavailable(RuntimeError):
+class DatasetUnavailable(UnavailableError):
     """A data set's files are not on this machine; the message says what to install."""
 
 

@@ -86,7 +86,7 @@ def train_gradient_flow(
     """
     import torch
 
-    from learnmech.progress import bar
+    from learnmech.core.progress import bar
 
     p0 = _first_param(model)
     Xt, yt, Xs = _tensor(X, p0), _tensor(y, p0), _tensor(X_test, p0)
@@ -123,7 +123,7 @@ def train_langevin(
     """
     import torch
 
-    from learnmech.progress import bar
+    from learnmech.core.progress import bar
 
     if not 0 <= burn_in < steps:
         raise ValueError(f"burn_in must be in [0, steps); got {burn_in} with steps={steps}")

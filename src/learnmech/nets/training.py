@@ -277,7 +277,7 @@ def train(model: nn.Module, data: Dataset, *, steps: int, lr: float,
                       momentum=momentum, weight_decay=weight_decay, loss=loss,
                       schedule=schedule, label_noise=label_noise, n=len(data.X_train))
     default_threads()
-    from learnmech.progress import bar
+    from learnmech.core.progress import bar
 
     model = model.to(device)
     Xtr, ytr, Xte, yte = data.to_torch(device)

@@ -7,7 +7,7 @@ package — as every experiment config does for ``WorldSpec``/``TrainSpec`` — 
 
 from __future__ import annotations
 
-from learnmech.lazy import lazy_exports
+from learnmech.core.lazy import lazy_exports
 
 _EXPORTS = {
     # the world

@@ -184,6 +184,6 @@ def _pack(worlds: list[World], readouts: list[Readout]) -> tuple:
 def _bar(total: int, enabled: bool):
     if not enabled or total == 0:
         return None
-    from learnmech.progress import bar
+    from learnmech.core.progress import bar
 
     return bar(total=total, desc="neurashed steps", unit="step")

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from learnmech.spec import Section
+from learnmech.core.spec import Section
 
 PerLevelInt = int | tuple[int, ...]
 PerLevelFloat = float | tuple[float, ...]

@@ -13,7 +13,7 @@ Conventions (per-sample scalar, losses, flat parameter order) are stated once in
 
 from __future__ import annotations
 
-from learnmech.lazy import lazy_exports
+from learnmech.core.lazy import lazy_exports
 
 _EXPORTS = {
     "gradients": ("per_sample_gradients", "gradient_gram", "per_sample_scalar", "scalar_output"),

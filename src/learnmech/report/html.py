@@ -26,7 +26,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from learnmech.atomic import atomic_write_text
+from learnmech.core.atomic import atomic_write_text
+from learnmech.core.errors import InputError
 
 __all__ = ["ReportError", "build_report", "detect_kind", "render_report",
            "render_sweep_report", "render_tune_report"]
@@ -160,7 +161,7 @@ def _aspect(png: bytes) -> float:
 # --------------------------------------------------------------------------- sweeps, tunes, index
 
 
-class ReportError(ValueError):
+class ReportError(InputError):
     """A directory given to the report is not a run, sweep or tune directory."""
 
 

@@ -24,6 +24,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from learnmech.core.errors import InputError
+
 __all__ = ["CLAIMS", "LENSES", "PHENOMENA", "Claim", "LensRun", "Reading", "SERIES",
            "UnknownPhenomenonError", "judge", "read_lens", "run_compare"]
 
@@ -32,7 +34,7 @@ PHENOMENA = ("implicit-regularization", "information-bottleneck", "local-elastic
 LENSES = ("neurashed", "network", "theory")
 
 
-class UnknownPhenomenonError(ValueError):
+class UnknownPhenomenonError(InputError):
     """The phenomenon is not one :func:`run_compare` knows."""
 
 
@@ -507,7 +509,7 @@ def run_compare(phenomenon: str, *, quick: bool = False, out: str | Path | None 
     UnknownPhenomenonError, RunDirError
         Bad input, before anything runs.
     """
-    from learnmech.experiments.registry import UnknownExperimentError, get
+    from learnmech.core.registry import UnknownExperimentError, get
     from learnmech.runs.rundir import RunDirError, default_run_dir, run_experiment
 
     if phenomenon not in PHENOMENA:
@@ -536,7 +538,7 @@ def run_compare(phenomenon: str, *, quick: bool = False, out: str | Path | None 
 
 
 def _write(out: Path, phenomenon, found, missing, *, quick, seed, started) -> None:
-    from learnmech.atomic import atomic_write_text
+    from learnmech.core.atomic import atomic_write_text
     from learnmech.report.html import render_report
     from learnmech.runs.rundir import _metrics_csv, _write_figures, package_versions
 

@@ -35,6 +35,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+from learnmech.core.errors import InputError
+
 __all__ = [
     "EXECUTORS",
     "DaskExecutor",
@@ -59,7 +61,7 @@ _THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                 "LEARNMECH_TORCH_THREADS")
 
 
-class ExecutorError(ValueError):
+class ExecutorError(InputError):
     """The executor cannot be used (unknown name, missing extra, unreachable address)."""
 
 

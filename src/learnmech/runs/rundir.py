@@ -33,10 +33,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from learnmech.atomic import atomic_path, atomic_write_text
-from learnmech.experiments.config import ExperimentConfig, resolve_config, to_plain_dict
-from learnmech.experiments.registry import Experiment, get
-from learnmech.experiments.result import Result
+from learnmech.core.atomic import atomic_path, atomic_write_text
+from learnmech.core.config import ExperimentConfig, resolve_config, to_plain_dict
+from learnmech.core.errors import InputError
+from learnmech.core.registry import Experiment, get
+from learnmech.core.result import Result
 
 __all__ = ["RunDirError", "default_run_dir", "package_versions", "run_experiment",
            "write_config", "write_run_dir"]
@@ -45,7 +46,7 @@ _VERSIONED = ("numpy", "scipy", "numba", "matplotlib", "pydantic")
 _FIGURE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
-class RunDirError(ValueError):
+class RunDirError(InputError):
     """The output directory cannot be used (it exists and is not empty, or is a file)."""
 
 
@@ -69,7 +70,7 @@ def run_experiment(
     experiment_id : str
         A registered id (``learnmech list``).
     sets, config_file, seed, overrides
-        See :func:`learnmech.experiments.config.resolve_config`.
+        See :func:`learnmech.core.config.resolve_config`.
     out : str or Path, optional
         The run directory; it must not exist or be empty. Default
         ``<runs_root>/<experiment>-<YYYYmmdd-HHMMSS>`` (with ``-2``, ``-3``, ... if taken).

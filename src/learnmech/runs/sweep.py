@@ -41,8 +41,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from learnmech.experiments.config import resolve_config
-from learnmech.experiments.registry import Experiment, get
+from learnmech.core.config import resolve_config
+from learnmech.core.errors import InputError
+from learnmech.core.registry import Experiment, get
 
 __all__ = [
     "RunOutcome",
@@ -66,7 +67,7 @@ _SAFE = re.compile(r"[^A-Za-z0-9._=+-]")
 _MAX_SEEDS = 100_000
 
 
-class SweepError(ValueError):
+class SweepError(InputError):
     """The sweep cannot start: malformed grid or seeds, or an unusable output directory."""
 
 
@@ -342,7 +343,7 @@ def execute_run(task: RunTask) -> RunOutcome:
     Skips a run that is already finished. An experiment failure is caught and reported (the
     attempt is kept as ``<out>.failed`` with ``error.txt``); it is not raised.
     """
-    from learnmech.experiments import registry
+    from learnmech.core import registry
     from learnmech.runs.executors import limit_threads
     from learnmech.runs.rundir import run_experiment
 
@@ -425,7 +426,7 @@ def run_sweeps(plans: Sequence[SweepPlan], executor: Any = None, *,
         A directory holds another sweep (different experiment or fixed settings) or is locked
         by a sweep in progress.
     """
-    from learnmech.progress import bar
+    from learnmech.core.progress import bar
 
     with contextlib.ExitStack() as stack:
         for plan in plans:
@@ -469,7 +470,7 @@ def run_sweeps(plans: Sequence[SweepPlan], executor: Any = None, *,
 def write_sweep_outputs(plan: SweepPlan) -> None:
     """Write ``sweep.csv``, ``figures/<metric>.png`` and ``report.html`` from the finished
     runs of ``plan`` (rows in plan order, so every executor gives the same file)."""
-    from learnmech.atomic import atomic_write_text
+    from learnmech.core.atomic import atomic_write_text
 
     rows = _collect(plan)
     atomic_write_text(plan.out / "sweep.csv", _sweep_csv(plan, rows))
@@ -554,7 +555,7 @@ def headline_metrics(rows: list[dict[str, Any]]) -> tuple[list[str], dict[str, A
 def _write_figures(plan: SweepPlan, rows: list[dict[str, Any]]) -> None:
     """figures/<metric>.png for every varying numeric metric (PNG only: speed); none for a
     seeds-only sweep."""
-    from learnmech.atomic import atomic_path
+    from learnmech.core.atomic import atomic_path
     from learnmech.report.figures import sweep_interval_plot
 
     folder = plan.out / "figures"
@@ -679,7 +680,7 @@ def _cores() -> int:
 def _prepare_dir(plan: SweepPlan, command: str = "") -> None:
     """Create the sweep directory, check it holds this sweep, write sweep.json, and clear
     stale partial run directories."""
-    from learnmech.atomic import atomic_write_text
+    from learnmech.core.atomic import atomic_write_text
 
     manifest = plan.manifest()
     path = plan.out / "sweep.json"

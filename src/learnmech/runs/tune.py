@@ -37,8 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from learnmech.experiments.config import ConfigError, config_keys, resolve_config
-from learnmech.experiments.registry import Experiment, get
+from learnmech.core.config import ConfigError, config_keys, resolve_config
+from learnmech.core.errors import InputError
+from learnmech.core.registry import Experiment, get
 
 __all__ = ["ParamSpec", "TuneError", "TunePlan", "TuneResult", "parse_param", "plan_tune",
            "run_tune"]
@@ -46,7 +47,7 @@ __all__ = ["ParamSpec", "TuneError", "TunePlan", "TuneResult", "parse_param", "p
 DIRECTIONS = ("minimize", "maximize")
 
 
-class TuneError(ValueError):
+class TuneError(InputError):
     """The tune cannot run: malformed parameter, bad direction or trial count, a study with
     another direction, or a metric the experiment does not report."""
 
@@ -295,7 +296,7 @@ def run_tune(plan: TunePlan, executor: Any = None, *, command: str = "") -> Tune
     """
     import optuna
 
-    from learnmech.progress import bar
+    from learnmech.core.progress import bar
     from learnmech.runs.sweep import RunTask, execute_run
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -442,7 +443,7 @@ def _write_outputs(plan: TunePlan, study: Any, best: dict[str, Any] | None,
     import csv
     import io
 
-    from learnmech.atomic import atomic_path, atomic_write_text
+    from learnmech.core.atomic import atomic_path, atomic_write_text
     from learnmech.report.figures import optimization_history, trial_scatter
 
     trials = sorted(study.trials, key=lambda t: t.number)

@@ -16,7 +16,7 @@ The names below load lazily (PEP 562).
 
 from __future__ import annotations
 
-from learnmech.lazy import lazy_exports
+from learnmech.core.lazy import lazy_exports
 
 _EXPORTS = {
     "kernels": ("fc_kernel", "dot_product_kernel", "ACTIVATIONS"),

@@ -16,10 +16,10 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from learnmech.experiments.config import ExperimentConfig
-from learnmech.experiments.registry import Experiment, register
-from learnmech.experiments.result import Result
-from learnmech.experiments.theory_common import (
+from learnmech.core.config import ExperimentConfig
+from learnmech.core.registry import Experiment
+from learnmech.core.result import Result
+from learnmech.experiments.theory._common import (
     AGREEMENT_TOLERANCE,
     KernelSection,
     max_over,
@@ -119,7 +119,7 @@ def measure(config: Config, K_pool, Y_pool, K_test_pool, Y_test, sizes):
 def run(config: Config) -> Result:
     import numpy as np
 
-    from learnmech.progress import bar
+    from learnmech.core.progress import bar
     from learnmech.theory import curve_from_spectrum, fc_kernel
 
     sizes = np.unique(np.geomspace(config.n_min, config.n_max, config.n_points).round()
@@ -201,7 +201,7 @@ def _notes(summary: dict, config: Config) -> str:
     return "\n\n".join(lines)
 
 
-EXPERIMENT = register(Experiment(
+EXPERIMENT = Experiment(
     id="theory.real-data-curve",
     description="learning curves of kernel regression on digits and Fashion-MNIST from an "
                 "estimated spectrum",
@@ -209,4 +209,4 @@ EXPERIMENT = register(Experiment(
     run=run,
     smoke={"datasets": ["digits"], "spectrum_n": 200, "n_min": 10, "n_max": 60, "n_points": 3,
            "seeds": 2, "n_test": 100},
-))
+)

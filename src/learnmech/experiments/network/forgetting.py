@@ -15,18 +15,18 @@ from typing import Annotated
 
 from pydantic import Field
 
-from learnmech.experiments.network_common import (
+from learnmech.core.fitting import log_slope
+from learnmech.core.registry import Experiment
+from learnmech.core.result import Result
+from learnmech.core.rows import with_columns
+from learnmech.experiments.network._common import (
     DataSection,
     NetworkConfig,
     TrainSection,
     Width,
     load,
-    log_slope,
     replicate_seed,
-    tagged,
 )
-from learnmech.experiments.registry import Experiment, register
-from learnmech.experiments.result import Result
 
 DecayRate = Annotated[float, Field(ge=0.0, le=10.0)]
 
@@ -43,12 +43,12 @@ class Config(NetworkConfig):
 
 
 def run(config: Config) -> Result:
-    from learnmech.progress import bar
+    from learnmech.core.progress import bar
 
     rows = []
     for wd, rep in bar([(w, r) for w in config.weight_decays for r in range(config.seeds)],
                        desc="forgetting sweep", unit="run"):
-        rows += tagged(_two_phases(config, wd, rep), weight_decay=wd, seed=rep)
+        rows += with_columns(_two_phases(config, wd, rep), weight_decay=wd, seed=rep)
     curves = {wd: _curves(rows, wd) for wd in config.weight_decays}
     summary = _summary(config, curves)
     return Result(summary=summary, metrics=rows, figures=_figures(config, curves),
@@ -102,7 +102,7 @@ def half_life(steps, values) -> float | None:
     """Phase-2 step at which A's mean accuracy is halfway between its start and end."""
     import numpy as np
 
-    from learnmech.experiments.neurashed_common import crossing_time
+    from learnmech.experiments.neurashed._common import crossing_time
 
     mean = np.nanmean(values, axis=0)
     if mean[0] - mean[-1] < 0.05:
@@ -161,11 +161,11 @@ def _notes(summary) -> str:
     )
 
 
-EXPERIMENT = register(Experiment(
+EXPERIMENT = Experiment(
     id="network.forgetting",
     description="network: train on classes A then only on B; A is forgotten (weight-decay sweep)",
     config_cls=Config,
     run=run,
     smoke={"seeds": 1, "width": 64, "train.steps": 150, "train.records": 6,
            "weight_decays": (0.0, 0.1), "data.n_train": 200, "data.n_test": 100},
-))
+)

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from learnmech.experiments.config import ExperimentConfig
-from learnmech.experiments.registry import Experiment, register
-from learnmech.experiments.result import Result
-from learnmech.experiments.theory_common import (
+from learnmech.core.config import ExperimentConfig
+from learnmech.core.registry import Experiment
+from learnmech.core.result import Result
+from learnmech.core.spec import Section
+from learnmech.experiments.theory._common import (
     Activation,
     KernelSection,
     TargetSection,
@@ -24,7 +25,6 @@ from learnmech.experiments.theory_common import (
     sphere_problem,
     train_centred_network,
 )
-from learnmech.spec import Section
 
 
 class SearchSection(Section):
@@ -120,7 +120,7 @@ def check(config: Config, kernels: dict[str, KernelSection]):
     """
     import numpy as np
 
-    from learnmech.progress import bar
+    from learnmech.core.progress import bar
     from learnmech.theory import ridge_coefficients
 
     def draw(s):
@@ -225,7 +225,7 @@ def _notes(summary: dict) -> str:
     return "\n\n".join(lines)
 
 
-EXPERIMENT = register(Experiment(
+EXPERIMENT = Experiment(
     id="theory.hyperparameters",
     description="choose σ_w², σ_b², depth and activation by the predicted error (Optuna); "
                 "check by training",
@@ -234,4 +234,4 @@ EXPERIMENT = register(Experiment(
     smoke={"d": 6, "n": 20, "lmax": 8, "search.trials": 4, "search.activations": ["relu", "erf"],
            "search.depth_max": 3, "check.kernel_seeds": 3, "check.width": 16,
            "check.network_seeds": 2, "check.max_steps": 100, "check.n_test": 100},
-))
+)

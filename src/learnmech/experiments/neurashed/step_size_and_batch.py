@@ -11,18 +11,17 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from learnmech.experiments.neurashed_common import (
-    BatchSize,
+from learnmech.core.fitting import log_slope
+from learnmech.core.registry import Experiment
+from learnmech.core.result import Result
+from learnmech.core.rows import with_columns
+from learnmech.core.types import BatchSize, StepSize
+from learnmech.experiments.neurashed._common import (
     NeurashedConfig,
-    StepSize,
     crossing_time,
-    log_slope,
     run_replicates,
-    tag,
     updated,
 )
-from learnmech.experiments.registry import Experiment, register
-from learnmech.experiments.result import Result
 from learnmech.neurashed.spec import check_shrink_positive
 
 SLOPE_TOLERANCE = 0.2
@@ -45,7 +44,7 @@ class Config(NeurashedConfig):
 def run(config: Config) -> Result:
     import numpy as np
 
-    from learnmech.progress import bar
+    from learnmech.core.progress import bar
 
     runs = [("eta", eta, updated(config.train, eta=eta, batch=1)) for eta in config.etas]
     runs += [("batch", b, updated(config.train, batch=b)) for b in config.batches]
@@ -54,7 +53,7 @@ def run(config: Config) -> Result:
         steps = int(np.ceil(config.train.steps * max(1.0, config.train.eta / train.eta)))
         train = updated(train, steps=steps, records=max(train.records, 60))
         recorder, sim = run_replicates(config, train=train, progress=False)
-        rows += tag(recorder.rows, sweep=axis, sweep_value=value)
+        rows += with_columns(recorder.rows, sweep=axis, sweep_value=value)
         times[axis, value] = crossing_time(*recorder.series("nuisance_share"), config.share_level)
     n_train = sim.worlds[0].train.n
     summary = _summary(times, config, n_train)
@@ -111,11 +110,11 @@ def _notes(summary) -> str:
     )
 
 
-EXPERIMENT = register(Experiment(
+EXPERIMENT = Experiment(
     id="neurashed.step-size-and-batch",
     description="neurashed: compression speed versus step size η and batch size b",
     config_cls=Config,
     run=run,
     smoke={"seeds": 2, "train.steps": 3000, "world.pool": 200, "world.examples_per_class": 8,
            "etas": (0.5, 1.0), "batches": (1, 4)},
-))
+)

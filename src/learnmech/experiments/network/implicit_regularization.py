@@ -15,21 +15,21 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from learnmech.experiments.network_common import (
+from learnmech.core.fitting import log_slope
+from learnmech.core.registry import Experiment
+from learnmech.core.result import Result
+from learnmech.core.rows import with_columns
+from learnmech.experiments.network._common import (
     DataSection,
     NetworkConfig,
     TrainSection,
     Width,
-    effective_rank,
     load,
-    log_slope,
     replicate_seed,
     representations,
-    tagged,
     train_kwargs,
 )
-from learnmech.experiments.registry import Experiment, register
-from learnmech.experiments.result import Result
+from learnmech.probes.norms import effective_rank
 
 FIT_LEVEL = 0.99  # train accuracy that counts as interpolation
 HARMLESS_TOLERANCE = 0.02  # test accuracy may fall this much past interpolation and still "hold"
@@ -49,14 +49,14 @@ class Config(NetworkConfig):
 
 
 def run(config: Config) -> Result:
-    from learnmech.progress import bar
+    from learnmech.core.progress import bar
 
     rows, finals = [], {}
     widths = sorted(set(config.widths))
     for width, rep in bar([(w, r) for w in widths for r in range(config.seeds)],
                           desc="width sweep", unit="run"):
         found, final = _one_width(config, width, rep)
-        rows += tagged(found, width=width, seed=rep)
+        rows += with_columns(found, width=width, seed=rep)
         finals[width, rep] = final
     summary = _summary(config, finals, widths)
     return Result(summary=summary, metrics=rows + _final_rows(finals),
@@ -149,7 +149,7 @@ def _final_rows(finals) -> list[dict]:
 def _figures(config: Config, rows, finals, widths) -> dict:
     import numpy as np
 
-    from learnmech.experiments.network_common import mean_series
+    from learnmech.experiments.network._common import mean_series
     from learnmech.report import figures as fig
 
     s = config.seeds
@@ -200,11 +200,11 @@ def _notes(summary) -> str:
     )
 
 
-EXPERIMENT = register(Experiment(
+EXPERIMENT = Experiment(
     id="network.implicit-regularization",
     description="network: MLP width sweep far past the data size; test error and effective rank",
     config_cls=Config,
     run=run,
     smoke={"widths": (4, 64), "seeds": 1, "train.steps": 200, "train.records": 6,
            "data.n_train": 100, "data.n_test": 100},
-))
+)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from learnmech.experiments.neurashed_common import NeurashedConfig, final_mean, run_replicates
-from learnmech.experiments.registry import Experiment, register
-from learnmech.experiments.result import Result
+from learnmech.core.registry import Experiment
+from learnmech.core.result import Result
+from learnmech.experiments.neurashed._common import NeurashedConfig, final_mean, run_replicates
 
 
 class Config(NeurashedConfig):
@@ -99,11 +99,11 @@ def _notes(summary) -> str:
     )
 
 
-EXPERIMENT = register(Experiment(
+EXPERIMENT = Experiment(
     id="neurashed.local-elasticity",
     description="neurashed: relative similarity of probe updates by class relation over training",
     config_cls=Config,
     run=run,
     smoke={"seeds": 2, "train.steps": 2000, "train.records": 8, "world.pool": 200,
            "world.examples_per_class": 6},
-))
+)

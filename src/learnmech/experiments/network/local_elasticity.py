@@ -33,9 +33,9 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from learnmech.experiments.config import ExperimentConfig
-from learnmech.experiments.registry import Experiment, register
-from learnmech.experiments.result import Result
+from learnmech.core.config import ExperimentConfig
+from learnmech.core.registry import Experiment
+from learnmech.core.result import Result
 
 ACTIVATIONS = ("relu", "linear")
 DATASET_KEYS = {"digits": "", "mnist-5k": "_mnist", "fashion-mnist": "_fashion_mnist"}
@@ -107,8 +107,8 @@ def _valid_setting(pair: Pair) -> bool:
 def run(config: Config) -> Result:
     import numpy as np
 
+    from learnmech.core.progress import bar
     from learnmech.nets import DatasetUnavailable
-    from learnmech.progress import bar
 
     runs, rows, notes, curves = [], [], [], {}
     jobs = [(name, pair, seed) for name in config.datasets
@@ -418,11 +418,11 @@ def _margin(summary: dict, key: str) -> str:
     return f"{summary[key]:+.3f} " + ("(one run)" if se is None else f"± {se:.3f} (SE)")
 
 
-EXPERIMENT = register(Experiment(
+EXPERIMENT = Experiment(
     id="network.local-elasticity",
     description="network: He & Su's local elasticity, ReLU vs linear MLP, with clustering check",
     config_cls=Config,
     run=run,
     smoke={"datasets": ["digits"], "digits_pairs": [[5, 8, 9, 3]], "n_per_class": 20,
            "n_auxiliary": 40, "widths": [64], "steps": 60, "records": 2, "seeds": 1},
-))
+)

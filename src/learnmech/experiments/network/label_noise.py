@@ -13,21 +13,21 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from learnmech.experiments.network_common import (
+from learnmech.core.registry import Experiment
+from learnmech.core.result import Result
+from learnmech.core.rows import with_columns
+from learnmech.core.types import Rate
+from learnmech.experiments.network._common import (
     DataSection,
     NetworkConfig,
-    Rate,
     TrainSection,
     Width,
     first_step_at,
     load,
     mean_series,
     replicate_seed,
-    tagged,
     train_kwargs,
 )
-from learnmech.experiments.registry import Experiment, register
-from learnmech.experiments.result import Result
 
 FIT_LEVEL = 0.9
 
@@ -48,7 +48,7 @@ class Config(NetworkConfig):
 
 
 def run(config: Config) -> Result:
-    from learnmech.progress import bar
+    from learnmech.core.progress import bar
 
     levels = sorted(set(config.noise_levels) | {config.headline_noise})
     runs = [(eps, 0.0) for eps in levels] + [(config.headline_noise,
@@ -56,7 +56,7 @@ def run(config: Config) -> Result:
     rows = []
     for eps, wd, rep in bar([(e, w, r) for e, w in runs for r in range(config.seeds)],
                             desc="label-noise sweep", unit="run"):
-        rows += tagged(_one_run(config, eps, wd, rep), label_noise=eps, weight_decay=wd,
+        rows += with_columns(_one_run(config, eps, wd, rep), label_noise=eps, weight_decay=wd,
                        seed=rep)
     summary = _summary(config, rows, levels)
     return Result(summary=summary, metrics=rows, figures=_figures(config, rows, levels),
@@ -172,11 +172,11 @@ def _notes(summary) -> str:
     )
 
 
-EXPERIMENT = register(Experiment(
+EXPERIMENT = Experiment(
     id="network.label-noise",
     description="network: clean labels are fit first, flipped labels later (memorisation)",
     config_cls=Config,
     run=run,
     smoke={"seeds": 1, "width": 64, "depth": 1, "train.steps": 300, "train.records": 8,
            "noise_levels": (0.0, 0.2), "data.n_train": 150, "data.n_test": 100},
-))
+)

@@ -31,7 +31,8 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError
 from pydantic.fields import FieldInfo
 
-from learnmech.spec import Section
+from learnmech.core.errors import InputError
+from learnmech.core.spec import Section
 
 __all__ = [
     "RESERVED_KEYS",
@@ -62,7 +63,7 @@ class ExperimentConfig(Section):
     seed: int = Field(0, ge=0, description="drives every random choice")
 
 
-class ConfigError(ValueError):
+class ConfigError(InputError):
     """A configuration value was refused; ``str(error)`` is the one-line house message.
 
     Attributes

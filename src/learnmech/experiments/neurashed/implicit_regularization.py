@@ -15,16 +15,16 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from learnmech.experiments.neurashed_common import (
+from learnmech.core.registry import Experiment
+from learnmech.core.result import Result
+from learnmech.core.rows import with_columns
+from learnmech.experiments.neurashed._common import (
     NeurashedConfig,
     PoolSize,
     final_mean,
     run_replicates,
-    tag,
     updated,
 )
-from learnmech.experiments.registry import Experiment, register
-from learnmech.experiments.result import Result
 
 
 class Config(NeurashedConfig):
@@ -37,7 +37,7 @@ class Config(NeurashedConfig):
 
 
 def run(config: Config) -> Result:
-    from learnmech.progress import bar
+    from learnmech.core.progress import bar
 
     rows, finals = [], {}
     pools = sorted(set(config.pools) | {_headline_pool(config)})
@@ -49,7 +49,7 @@ def run(config: Config) -> Result:
         is_headline = pool == _headline_pool(config) and gamma == config.train.gamma
         recorder, sim = run_replicates(config, world=world, train=train, progress=False,
                                        keep_snapshots=is_headline)
-        rows += tag(recorder.rows, pool=pool, gamma=gamma)
+        rows += with_columns(recorder.rows, pool=pool, gamma=gamma)
         finals[pool, gamma] = {m: final_mean(recorder, m) for m in
                                ("nuisance_share", "train_acc", "test_acc", "flipped_fit")}
         finals[pool, gamma]["effective_features"] = final_mean(
@@ -273,11 +273,11 @@ def _notes(summary) -> str:
     )
 
 
-EXPERIMENT = register(Experiment(
+EXPERIMENT = Experiment(
     id="neurashed.implicit-regularization",
     description="neurashed: nuisance volume is compressed away across pool sizes P; γ = 0 control",
     config_cls=Config,
     run=run,
     smoke={"pools": (50, 200), "world.pool": 200, "seeds": 2, "train.steps": 3000,
            "train.records": 12, "world.examples_per_class": 8},
-))
+)

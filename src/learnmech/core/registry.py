@@ -1,47 +1,36 @@
-"""The one registry of named experiments.
+"""The one registry of named experiments, found by discovery.
 
-An experiment module ``learnmech/experiments/<family>_<name>.py`` defines a config class (an
-:class:`~learnmech.experiments.config.ExperimentConfig`), a ``run(config) -> Result`` function
-and calls :func:`register` at import. The registry imports every module listed in
-:data:`EXPERIMENT_MODULES` the first time it is asked for an experiment; experiment modules
-import only pydantic at module load (their ``run`` imports numpy, numba, matplotlib inside), so
-``learnmech list`` stays fast.
+An experiment lives in ``learnmech/experiments/<lens>/<phenomenon>.py``: the module defines a
+config class (an :class:`~learnmech.core.config.ExperimentConfig`), a ``run(config) -> Result``
+function and a module-level ``EXPERIMENT = Experiment(...)`` whose id is the module's path
+(``experiments/neurashed/label_noise.py`` is ``neurashed.label-noise``). A module directly in
+``learnmech/experiments`` may instead provide a generated family through a function
+``experiments() -> Iterable[Experiment]`` (the mechanics catalogue does). Modules whose name starts
+with ``_`` hold shared helpers and are not scanned. Discovery imports every such module the first
+time the registry is asked for an experiment; experiment modules import only pydantic at module
+load (their ``run`` imports numpy, numba, matplotlib inside), so ``learnmech list`` stays fast.
+:func:`register` adds experiments defined elsewhere (tests, benchmarks).
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
-from learnmech.experiments.config import RESERVED_KEYS, ExperimentConfig
-from learnmech.experiments.result import Result
+from learnmech.core.config import RESERVED_KEYS, ExperimentConfig
+from learnmech.core.errors import InputError
+from learnmech.core.result import Result
 
-#: Modules that register experiments, imported on first use of the registry. A name without a
-#: dot is taken relative to ``learnmech.experiments``.
-EXPERIMENT_MODULES: tuple[str, ...] = (
-    "neurashed_implicit_regularization",
-    "neurashed_information_bottleneck",
-    "neurashed_local_elasticity",
-    "neurashed_label_noise",
-    "neurashed_forgetting",
-    "neurashed_step_size_and_batch",
-    "theory_learning_curve",
-    "network_local_elasticity",
-    "network_information_bottleneck",
-    "theory_kernel_spectrum",
-    "theory_real_data_curve",
-    "theory_hyperparameters",
-    "network_implicit_regularization",
-    "mechanics",
-    "network_label_noise",
-    "network_forgetting",
-    "network_step_size_and_batch",
-)
+#: The package scanned for experiments.
+EXPERIMENTS_PACKAGE = "learnmech.experiments"
 
 __all__ = [
-    "EXPERIMENT_MODULES",
+    "EXPERIMENTS_PACKAGE",
+    "experiment_id_of",
     "Experiment",
     "UnknownExperimentError",
     "all_experiments",
@@ -77,7 +66,7 @@ class Experiment:
     smoke: dict[str, Any] = field(default_factory=dict)
 
 
-class UnknownExperimentError(LookupError):
+class UnknownExperimentError(InputError):
     """No experiment has the requested id; the message lists the ids that exist."""
 
     def __str__(self) -> str:  # LookupError would quote the message like a KeyError
@@ -153,12 +142,50 @@ def all_experiments() -> list[Experiment]:
     return [_REGISTRY[key] for key in sorted(_REGISTRY)]
 
 
+def experiment_id_of(module_name: str) -> str:
+    """The id an experiment module's path gives it: ``<lens>.<phenomenon>``.
+
+    ``learnmech.experiments.theory.learning_curve`` -> ``theory.learning-curve``.
+    """
+    lens, _, phenomenon = module_name.removeprefix(EXPERIMENTS_PACKAGE + ".").partition(".")
+    return f"{lens}.{phenomenon.replace('_', '-')}"
+
+
+def discovered_modules() -> list[str]:
+    """The names of every experiment module under :data:`EXPERIMENTS_PACKAGE`, sorted.
+
+    Lens folders are scanned one level deep; names starting with ``_`` are helpers.
+    """
+    package = importlib.import_module(EXPERIMENTS_PACKAGE)
+    names = []
+    for info in pkgutil.iter_modules(package.__path__, EXPERIMENTS_PACKAGE + "."):
+        if info.name.rpartition(".")[2].startswith("_"):
+            continue
+        names.append(info.name)
+        if info.ispkg:
+            lens = importlib.import_module(info.name)
+            names.extend(sub.name for sub in pkgutil.iter_modules(lens.__path__, info.name + ".")
+                         if not sub.name.rpartition(".")[2].startswith("_"))
+    return sorted(names)
+
+
 def _discover() -> None:
-    """Import every module of EXPERIMENT_MODULES once (each registers its experiments)."""
+    """Import every experiment module once and register what it defines."""
     global _DISCOVERED
     if _DISCOVERED:
         return
-    for name in EXPERIMENT_MODULES:
-        module = name if "." in name else f"learnmech.experiments.{name}"
-        importlib.import_module(module)
+    for name in discovered_modules():
+        module = importlib.import_module(name)
+        for experiment in _defined_in(module):
+            register(experiment)
     _DISCOVERED = True
+
+
+def _defined_in(module: ModuleType) -> list[Experiment]:
+    """The experiments a discovered module defines (``EXPERIMENT`` or ``experiments()``)."""
+    found = []
+    if isinstance(getattr(module, "EXPERIMENT", None), Experiment):
+        found.append(module.EXPERIMENT)
+    if callable(getattr(module, "experiments", None)):
+        found.extend(module.experiments())
+    return found

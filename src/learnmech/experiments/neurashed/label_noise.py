@@ -15,16 +15,16 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from learnmech.experiments.neurashed_common import (
+from learnmech.core.registry import Experiment
+from learnmech.core.result import Result
+from learnmech.core.rows import with_columns
+from learnmech.core.types import Rate
+from learnmech.experiments.neurashed._common import (
     NeurashedConfig,
-    Rate,
     final_mean,
     run_replicates,
-    tag,
     updated,
 )
-from learnmech.experiments.registry import Experiment, register
-from learnmech.experiments.result import Result
 
 FIT_LEVEL = 0.9
 
@@ -38,7 +38,7 @@ class Config(NeurashedConfig):
 
 
 def run(config: Config) -> Result:
-    from learnmech.progress import bar
+    from learnmech.core.progress import bar
 
     rows, recorders = [], {}
     runs = [(eps, config.train.gamma) for eps in sorted(set(config.noise_levels))]
@@ -50,7 +50,7 @@ def run(config: Config) -> Result:
         train = updated(config.train, gamma=gamma)
         recorder, _ = run_replicates(config, world=world, train=train, progress=False,
                                      extra=_nuisance_share_of_scores)
-        rows += tag(recorder.rows, label_noise=eps, gamma=gamma)
+        rows += with_columns(recorder.rows, label_noise=eps, gamma=gamma)
         recorders[eps, gamma] = recorder
     summary = _summary(recorders, config)
     return Result(summary=summary, metrics=rows, figures=_figures(recorders, config),
@@ -168,11 +168,11 @@ def _notes(summary, config) -> str:
     )
 
 
-EXPERIMENT = register(Experiment(
+EXPERIMENT = Experiment(
     id="neurashed.label-noise",
     description="neurashed: clean labels fit first, flipped ones later through nuisance features",
     config_cls=Config,
     run=run,
     smoke={"seeds": 2, "train.steps": 3000, "train.records": 10, "world.pool": 200,
            "world.examples_per_class": 8, "noise_levels": (0.0, 0.3)},
-))
+)

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from learnmech.experiments.neurashed_common import (
+from learnmech.core.fitting import log_slope
+from learnmech.core.registry import Experiment
+from learnmech.core.result import Result
+from learnmech.experiments.neurashed._common import (
     NeurashedConfig,
     PositiveRate,
     crossing_time,
-    log_slope,
     replicate_seeds,
     updated,
 )
-from learnmech.experiments.registry import Experiment, register
-from learnmech.experiments.result import Result
 from learnmech.neurashed.spec import check_shrink_positive
 
 SLOPE_TOLERANCE = 0.3  # on the log-slope of the accuracy half-life against γ
@@ -43,7 +43,7 @@ class Config(NeurashedConfig):
 
 
 def run(config: Config) -> Result:
-    from learnmech.progress import bar
+    from learnmech.core.progress import bar
 
     rows, curves = [], {}
     for gamma in bar(config.gammas, desc="forgetting sweep"):
@@ -225,11 +225,11 @@ def _notes(summary) -> str:
     )
 
 
-EXPERIMENT = register(Experiment(
+EXPERIMENT = Experiment(
     id="neurashed.forgetting",
     description="neurashed: train on classes A then B; A decays at a rate set by γ",
     config_cls=Config,
     run=run,
     smoke={"seeds": 2, "phase_steps": 2000, "train.records": 8, "world.pool": 200,
            "world.examples_per_class": 8, "gammas": (5e-3, 1e-2)},
-))
+)

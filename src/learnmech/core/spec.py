@@ -1,7 +1,7 @@
 """The base of every validated configuration section (pydantic), shared by all layers.
 
 Constraints are declared as data on the fields (``Field(ge=..., le=...)``, ``Literal``); one
-renderer in :mod:`learnmech.experiments.config` turns a violation into the house message.
+renderer in :mod:`learnmech.core.config` turns a violation into the house message.
 """
 
 from __future__ import annotations

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from learnmech.experiments.config import ExperimentConfig
-from learnmech.experiments.registry import Experiment, register
-from learnmech.experiments.result import Result
-from learnmech.experiments.theory_common import Activation, KernelSection, relative_error
-from learnmech.spec import Section
+from learnmech.core.config import ExperimentConfig
+from learnmech.core.registry import Experiment
+from learnmech.core.result import Result
+from learnmech.core.spec import Section
+from learnmech.experiments.theory._common import Activation, KernelSection, relative_error
 
 GRAM_TOLERANCE = 0.05  # relative, per degree, Gram-cluster mean against λ_l (plus the floor)
 
@@ -108,7 +108,7 @@ def gram_check(config: Config):
 def run(config: Config) -> Result:
     import numpy as np
 
-    from learnmech.progress import bar
+    from learnmech.core.progress import bar
 
     table, rows, summary = {}, [], {}
     combos = [(a, L) for a in config.sweep.activations for L in config.sweep.depths]
@@ -204,11 +204,11 @@ def _notes(summary: dict, config: Config) -> str:
     )
 
 
-EXPERIMENT = register(Experiment(
+EXPERIMENT = Experiment(
     id="theory.kernel-spectrum",
     description="sphere eigenvalues against degree for depths and activations; Gram-matrix check",
     config_cls=Config,
     run=run,
     smoke={"d": 5, "lmax": 4, "sweep.depths": [2, 3], "sweep.activations": ["relu", "erf"],
            "gram_n": 300, "gram_degrees": 2},
-))
+)

@@ -16,9 +16,10 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from learnmech.experiments.neurashed_common import NeurashedConfig, run_replicates, tag, updated
-from learnmech.experiments.registry import Experiment, register
-from learnmech.experiments.result import Result
+from learnmech.core.registry import Experiment
+from learnmech.core.result import Result
+from learnmech.core.rows import with_columns
+from learnmech.experiments.neurashed._common import NeurashedConfig, run_replicates, updated
 
 ESTIMATORS = ("gaussian_channel", "binned")  # the first one gives the unsuffixed headline keys
 COORDS = ("i_xt", "i_ty", "i_xt_given_y")
@@ -43,7 +44,7 @@ def run(config: Config) -> Result:
     rows, planes = [], {}
     for name, world in (("clean", clean_world(config)), ("default", config.world)):
         recorder, sim = run_replicates(config, world=world, extra=_plane_rows(config))
-        rows += tag(recorder.rows, world=name)
+        rows += with_columns(recorder.rows, world=name)
         planes[name] = recorder
     summary = _summary(planes["clean"], planes["default"], config)
     return Result(summary=summary, metrics=rows, figures=_figures(planes, config),
@@ -142,11 +143,11 @@ def _notes(summary) -> str:
     )
 
 
-EXPERIMENT = register(Experiment(
+EXPERIMENT = Experiment(
     id="neurashed.information-bottleneck",
     description="neurashed: information plane per level; fitting then compression of I(X;T|Y)",
     config_cls=Config,
     run=run,
     smoke={"seeds": 2, "train.steps": 3000, "train.records": 10, "world.pool": 200,
            "world.examples_per_class": 8},
-))
+)

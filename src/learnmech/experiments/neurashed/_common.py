@@ -12,7 +12,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field, model_validator
 
-from learnmech.experiments.config import ExperimentConfig
+from learnmech.core.config import ExperimentConfig
 from learnmech.neurashed.spec import TrainSpec, WorldSpec
 
 
@@ -48,10 +48,7 @@ class NeurashedConfig(ExperimentConfig):
 
 # element types of swept tuples: each value carries its accepted range
 PoolSize = Annotated[int, Field(ge=0, le=10**6)]
-Rate = Annotated[float, Field(ge=0.0, lt=1.0)]
 PositiveRate = Annotated[float, Field(gt=0.0, lt=1.0)]
-StepSize = Annotated[float, Field(gt=0.0, le=100.0)]
-BatchSize = Annotated[int, Field(ge=1, le=100000)]
 
 
 def updated(section, **changes):
@@ -96,9 +93,6 @@ def run_replicates(
     return recorder, sim
 
 
-def tag(rows: list[dict], **columns) -> list[dict]:
-    """The rows with extra group columns (e.g. the sweep variable) added."""
-    return [{**columns, **row} for row in rows]
 
 
 def final_mean(recorder, metric: str, **groups) -> float:
@@ -128,12 +122,3 @@ def crossing_time(steps, values, level: float) -> float | None:
     frac = (mean[i - 1] - level) / (mean[i - 1] - mean[i])
     return float(np.exp(t0 + frac * (t1 - t0)))
 
-
-def log_slope(xs, ys) -> float | None:
-    """Least-squares slope of log y against log x over the pairs whose y is known."""
-    import numpy as np
-
-    pairs = [(x, y) for x, y in zip(xs, ys, strict=True) if y]
-    if len(pairs) < 2:
-        return None
-    return float(np.polyfit(np.log([p[0] for p in pairs]), np.log([p[1] for p in pairs]), 1)[0])

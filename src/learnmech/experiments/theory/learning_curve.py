@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from learnmech.experiments.config import ExperimentConfig
-from learnmech.experiments.registry import Experiment, register
-from learnmech.experiments.result import Result
-from learnmech.experiments.theory_common import (
+from learnmech.core.config import ExperimentConfig
+from learnmech.core.registry import Experiment
+from learnmech.core.result import Result
+from learnmech.core.spec import Section
+from learnmech.experiments.theory._common import (
     AGREEMENT_TOLERANCE,
     KernelSection,
     TargetSection,
@@ -28,7 +29,6 @@ from learnmech.experiments.theory_common import (
     train_centred_network,
     train_langevin_network,
 )
-from learnmech.spec import Section
 
 N_MIN_EIGENLEARNING = 200  # the issue's regimes of the acceptance figures
 N_MIN_EK = 1000
@@ -141,7 +141,7 @@ def measure_gp(config: Config, sizes) -> tuple:
     """(mean (k,), standard error (k,), per-seed errors (seeds, k)) of kernel regression."""
     import numpy as np
 
-    from learnmech.progress import bar
+    from learnmech.core.progress import bar
     from learnmech.theory.regression import kernel_regression_error
 
     _, gram = sphere_kernel(config.kernel, config.d)
@@ -164,7 +164,7 @@ def output_scales(config: Config) -> tuple[float, ...]:
 
 def measure_networks(config: Config) -> list[dict]:
     """One row per (scale, width, n, seed): the trained network's and the kernel's test MSE."""
-    from learnmech.progress import bar
+    from learnmech.core.progress import bar
 
     jobs = [(a, w, n, s) for a in output_scales(config) for w in config.network.widths
             for n in config.network.n for s in range(config.network.seeds)]
@@ -386,7 +386,7 @@ def _notes(summary: dict, config: Config) -> str:
     return "\n\n".join(lines)
 
 
-EXPERIMENT = register(Experiment(
+EXPERIMENT = Experiment(
     id="theory.learning-curve",
     description="learning-curve predictions (eigenlearning, Cohen et al.'s EK) vs GP regression "
                 "and trained networks",
@@ -395,4 +395,4 @@ EXPERIMENT = register(Experiment(
     smoke={"d": 8, "n_min": 10, "n_max": 60, "n_points": 3, "lmax": 12, "gp.seeds": 3,
            "gp.n_test": 200, "network.d": 6, "network.widths": [16, 64], "network.n": [20],
            "network.seeds": 2, "network.max_steps": 200},
-))
+)

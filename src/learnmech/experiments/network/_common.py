@@ -13,14 +13,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from learnmech.experiments.config import ExperimentConfig, Section
+from learnmech.core.config import ExperimentConfig, Section
 
 #: image/vector classification sets an experiment may train on
 ClassificationSet = Literal["digits", "fashion-mnist", "mnist1d", "gaussian-mixture"]
 Width = Annotated[int, Field(ge=1, le=65536)]
-StepSize = Annotated[float, Field(gt=0.0, le=100.0)]
-BatchSize = Annotated[int, Field(ge=1, le=100000)]
-Rate = Annotated[float, Field(ge=0.0, lt=1.0)]
 
 
 class DataSection(Section):
@@ -94,25 +91,6 @@ def first_step_at(steps, values, level: float) -> int | None:
     return int(steps[hit[0]]) if len(hit) else None
 
 
-def effective_rank(M) -> float:
-    """exp(entropy of the normalised singular values) of a matrix (Roy & Vetterli, 2007).
-
-    Uses :func:`learnmech.probes.norms.effective_rank` when that module exists (one formula).
-    """
-    try:
-        from learnmech.probes.norms import effective_rank as probe_rank
-    except ImportError:
-        probe_rank = None
-    if probe_rank is not None:
-        return float(probe_rank(M))
-    import numpy as np
-
-    s = np.linalg.svd(np.asarray(M, dtype=float), compute_uv=False)
-    if s.sum() <= 0:
-        return 0.0
-    p = s / s.sum()
-    p = p[p > 0]
-    return float(np.exp(-(p * np.log(p)).sum()))
 
 
 def representations(model, X):
@@ -132,17 +110,4 @@ def representations(model, X):
     return found["h"].reshape(len(X), -1).cpu().numpy()
 
 
-def log_slope(xs, ys) -> float | None:
-    """Least-squares slope of log y against log x over pairs with positive finite y."""
-    import numpy as np
 
-    pairs = [(x, y) for x, y in zip(xs, ys, strict=True)
-             if y is not None and np.isfinite(y) and y > 0]
-    if len(pairs) < 2:
-        return None
-    return float(np.polyfit(np.log([p[0] for p in pairs]), np.log([p[1] for p in pairs]), 1)[0])
-
-
-def tagged(rows: list[dict], **columns) -> list[dict]:
-    """Rows with group columns put first."""
-    return [{**columns, **row} for row in rows]

@@ -27,9 +27,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from learnmech.experiments.config import ExperimentConfig
-from learnmech.experiments.registry import Experiment, register
-from learnmech.experiments.result import Result
+from learnmech.core.config import ExperimentConfig
+from learnmech.core.registry import Experiment
+from learnmech.core.result import Result
 
 ACTIVATIONS = ("tanh", "relu")
 Bins = Annotated[int, Field(ge=1, le=100_000)]
@@ -74,7 +74,7 @@ def resolutions(config: Config) -> dict[str, tuple]:
 def run(config: Config) -> Result:
     import numpy as np
 
-    from learnmech.progress import bar
+    from learnmech.core.progress import bar
 
     X, y, subset = _patterns(config)
     rows = []
@@ -288,11 +288,11 @@ def _notes(config: Config, summary: dict) -> str:
     return " ".join(parts)
 
 
-EXPERIMENT = register(Experiment(
+EXPERIMENT = Experiment(
     id="network.information-bottleneck",
     description="network: information plane of tanh vs ReLU nets on the 12-bit task, 3 estimators",
     config_cls=Config,
     run=run,
     smoke={"widths": [5, 3], "steps": 40, "records": 3, "seeds": 1, "bins": [30],
            "noise_vars": [0.1], "ks": [3], "info_subset": 128},
-))
+)

@@ -15,23 +15,22 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from learnmech.experiments.network_common import (
-    BatchSize,
+from learnmech.core.fitting import log_slope
+from learnmech.core.registry import Experiment
+from learnmech.core.result import Result
+from learnmech.core.rows import with_columns
+from learnmech.core.types import BatchSize, StepSize
+from learnmech.experiments.network._common import (
     DataSection,
     NetworkConfig,
-    StepSize,
     TrainSection,
     Width,
     first_step_at,
     load,
-    log_slope,
     mean_series,
     replicate_seed,
-    tagged,
     train_kwargs,
 )
-from learnmech.experiments.registry import Experiment, register
-from learnmech.experiments.result import Result
 
 FIT_LEVEL = 0.95
 
@@ -53,7 +52,7 @@ class Config(NetworkConfig):
 
 
 def run(config: Config) -> Result:
-    from learnmech.progress import bar
+    from learnmech.core.progress import bar
 
     runs = [("eta", eta, eta, config.train.batch_size) for eta in config.etas]
     runs += [("batch", b, config.train.lr, b) for b in config.batches]
@@ -61,7 +60,7 @@ def run(config: Config) -> Result:
     for axis, value, eta, batch, rep in bar(
             [(*r, s) for r in runs for s in range(config.seeds)], desc="η and b sweep",
             unit="run"):
-        rows += tagged(_one_run(config, eta, batch, rep), sweep=axis, sweep_value=value,
+        rows += with_columns(_one_run(config, eta, batch, rep), sweep=axis, sweep_value=value,
                        seed=rep)
     summary = _summary(config, rows)
     return Result(summary=summary, metrics=rows, figures=_figures(config, summary),
@@ -206,7 +205,7 @@ def _notes(summary) -> str:
     )
 
 
-EXPERIMENT = register(Experiment(
+EXPERIMENT = Experiment(
     id="network.step-size-and-batch",
     description="network: time to fit, sharpness and test accuracy against η and batch size",
     config_cls=Config,
@@ -214,4 +213,4 @@ EXPERIMENT = register(Experiment(
     smoke={"seeds": 1, "width": 32, "train.steps": 150, "train.records": 6,
            "etas": (0.05, 0.2), "batches": (16, 64), "data.n_train": 150, "data.n_test": 100,
            "hessian_examples": 100, "lanczos_iters": 10},
-))
+)

@@ -1,0 +1,1 @@
+"""The network lens's experiments: one module an experiment, its id from its path."""
