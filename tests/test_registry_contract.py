@@ -23,7 +23,7 @@ from learnmech.runs import run_experiment
 from learnmech.runs.rundir import _plain_summary
 
 EXPERIMENTS = all_experiments()
-VERDICTS = ("holds", "fails", "out of regime")
+VERDICTS = ("holds", "fails", "inconclusive", "out of regime")
 IDS = [e.id for e in EXPERIMENTS]
 
 

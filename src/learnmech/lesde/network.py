@@ -113,7 +113,7 @@ def run_many(specs: Sequence[RunSpec], *, workers: int = 1, desc: str = "runs"
     """:func:`run_one` for every spec, in order; ``workers > 1`` uses that many spawned
     processes (one torch thread each). The results do not depend on ``workers``.
     """
-    from learnmech.progress import bar
+    from learnmech.core.progress import bar
 
     specs = list(specs)
     if int(workers) <= 1 or len(specs) <= 1:

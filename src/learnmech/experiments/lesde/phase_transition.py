@@ -293,7 +293,10 @@ def _figures(config: Config, table: dict, model: dict, summary: dict, K: int) ->
                         label=f"p = {p:g}")
         ax.set_xlabel("SGD step")
         ax.set_ylabel("Â(t) − B̂(t) since the reference step")
-        ax.legend(fontsize=7)
+        if ax.lines:
+            ax.legend(fontsize=7)
+        else:
+            ax.text(0.5, 0.5, "no setting in regime", transform=ax.transAxes, ha="center")
         ax.set_title(f"Integrated impact difference ({config.estimator} estimator, pooled runs)")
         out["impact_difference"] = fig
     return out

@@ -149,7 +149,10 @@ def _figures(config: Config, table: dict) -> dict:
                         color=plt.cm.viridis(i / max(len(table) - 1, 1)), label=f"n = {n}")
         ax.set_xlabel("SGD step")
         ax.set_ylabel("Â(t) − B̂(t) since the reference step")
-        ax.legend(fontsize=7)
+        if ax.lines:
+            ax.legend(fontsize=7)
+        else:
+            ax.text(0.5, 0.5, "no setting in regime", transform=ax.transAxes, ha="center")
         ax.set_title("Integrated impact difference against n")
         out["impact_difference"] = fig
     return out
