@@ -279,6 +279,11 @@ def _figures(config: Config, table: dict, model: dict, summary: dict, K: int) ->
             ax.errorbar(ps + (j - 1) * 0.008, vals, yerr=np.nan_to_num(ses), marker="o",
                         ls="none", capsize=3, label=label)
         ax.axhline(1.0, color="0.6", lw=0.8, ls=":", label="r = 1 (A → ∞ iff r ≤ 1)")
+        out_p = [p for p in ps if not table[p]["in_regime"]]
+        if out_p:
+            ax.plot(out_p, [1.0] * len(out_p), "x", color="0.4", ms=8,
+                    label="out of regime (classes never separated)")
+        ax.set_xlim(ps.min() - 0.04, ps.max() + 0.04)
         ax.set_xlabel("share of corrupted training labels p")
         ax.set_ylabel("tail index r̂ (impact ~ t^−r)")
         ax.legend(fontsize=7)
