@@ -119,7 +119,10 @@ def fit_logs(labels: np.ndarray, logits: np.ndarray, num_classes: int, *,
         judged = {"verdict": "out of regime", "relative_error": float("nan"),
                   "tolerance": float(tolerance), "noise_floor": float("nan"),
                   "separation_growth": float("nan"),
-                  "reason": "the class means never rose clearly above their noise"}
+                  "reason": f"the modes the {estimator} estimator divides by ("
+                  + ("s̄ and the second direction" if estimator == "L" else
+                     "common part and deviations")
+                  + f") never stayed above {z:g} standard errors of their noise"}
         return LESDEFit(estimator, window, None, np.zeros(0, dtype=np.int64),
                         np.zeros((0, K, K)), empty, empty, empty, empty, float("nan"),
                         float("nan"), float("nan"), None, None, float("nan"), float("nan"),
