@@ -58,6 +58,13 @@ DOCUMENTED_KEYS["network.local-elasticity"] = [  # issue 4
 DOCUMENTED_KEYS["network.information-bottleneck"] = [
     "tanh_compression_bits", "relu_compression_bits", "estimator"]
 DOCUMENTED_KEYS["network.label-noise"] = ["steps_to_fit_clean", "steps_to_fit_noisy"]
+DOCUMENTED_KEYS["lesde.phase-transition"] = [  # issue 15, docs/lesde.md
+    "transition_measured", "transition_measured_ci95", "transition_of_mean_curve",
+    "transition_predicted", "transition_sde", "transition_verdict", "test_acc_p0",
+    "separation_train_p0", "separation_true_p0"]
+DOCUMENTED_KEYS["lesde.imitation"] = [
+    "imitation_measured", "imitation_tolerance", "imitation_noise_floor", "imitation_verdict",
+    "reference_step", "test_acc"]
 
 
 def documented_commands() -> list[str]:

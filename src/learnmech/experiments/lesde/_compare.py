@@ -129,3 +129,22 @@ def local_elasticity_figure(side: Mapping[str, Any]):
             ax.set_title(f"{title}\nLE-SDE prediction: {verdict}", fontsize=9)
             ax.set_ylabel(unit)
         return fig
+
+
+def _main(argv: list[str]) -> None:
+    """``python -m learnmech.experiments.lesde._compare NEURASHED_RUN IMITATION_RUN``."""
+    import json
+    from pathlib import Path
+
+    if len(argv) != 2:
+        raise SystemExit("usage: python -m learnmech.experiments.lesde._compare "
+                         "NEURASHED_LOCAL_ELASTICITY_RUN_DIR LESDE_IMITATION_RUN_DIR")
+    summaries = [json.loads((Path(d) / "summary.json").read_text()) for d in argv]
+    for key, value in local_elasticity_side(*summaries).items():
+        print(f"{key:34s} {value}")
+
+
+if __name__ == "__main__":
+    import sys
+
+    _main(sys.argv[1:])
