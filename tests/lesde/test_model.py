@@ -152,3 +152,15 @@ def test_bad_arguments_are_refused_with_the_name(bad, match):
     args.update(bad)
     with pytest.raises(ValueError, match=match):
         simulate(**args)
+
+
+def test_the_package_loads_numpy_only():
+    """learnmech.lesde imports no torch at load (the network module imports it inside)."""
+    import subprocess
+    import sys
+
+    code = "import sys, learnmech.lesde; print('torch' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"

@@ -17,6 +17,18 @@ from learnmech.lesde.estimate import (
     reference_index,
     tail_index,
 )
+from learnmech.lesde.fit import LESDEFit, default_window, fit_logs, jackknife, jackknife_fit
+from learnmech.lesde.geomnist import CLASS_NAMES, geoshapes, geoshapes_dataset
+from learnmech.lesde.network import (
+    LESDE_DATASETS,
+    LoggedRun,
+    RunSpec,
+    lenet,
+    load_lesde_data,
+    run_many,
+    run_one,
+    train_logged,
+)
 from learnmech.lesde.ode import (
     ODE_MODELS,
     discriminative_coordinates,
@@ -51,4 +63,9 @@ __all__ = [
     "ESTIMATORS", "Imitation", "agreement", "class_means_from_log", "imitation",
     "impact_rates", "integrated_impacts", "judge_imitation", "noise_floor",
     "reference_index", "tail_index",
+    # the whole fit (fit)
+    "LESDEFit", "default_window", "fit_logs", "jackknife", "jackknife_fit",
+    # networks and data (network, geomnist; torch inside the functions)
+    "CLASS_NAMES", "LESDE_DATASETS", "LoggedRun", "RunSpec", "geoshapes", "geoshapes_dataset",
+    "lenet", "load_lesde_data", "run_many", "run_one", "train_logged",
 ]
