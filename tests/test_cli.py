@@ -70,7 +70,7 @@ def test_run_with_a_config_file(dummy, tmp_path):
         (["run", DUMMY_ID, "--set", "shape.colour=red"],
          f"error: {DUMMY_ID}: shape.colour is not a key of this experiment"),
         (["run", DUMMY_ID, "--seed", "-1"],
-         f"error: {DUMMY_ID}: seed must be an integer in [0, inf); got -1"),
+         f"error: {DUMMY_ID}: seed must be an integer in [0, 4294967295]; got -1"),
         (["run", DUMMY_ID, "--config", "missing.yaml"],
          f"error: {DUMMY_ID}: --config must be a readable YAML file"),
     ],
@@ -99,7 +99,10 @@ def test_failing_run_exits_1(failing, tmp_path):
     result = invoke("run", FAILING_ID, "--out", str(out))
     assert result.exit_code == 1
     assert result.stderr.startswith("run failed: RuntimeError: boom in the middle")
-    assert (out / "error.txt").exists() and not (out / "summary.json").exists()
+    assert "run.failed" in result.stderr  # the note says where the attempt is kept
+    assert not out.exists()  # a run directory is complete or absent
+    failed = tmp_path / "run.failed"
+    assert (failed / "error.txt").exists() and not (failed / "summary.json").exists()
 
 
 def _python(code: str) -> subprocess.CompletedProcess:

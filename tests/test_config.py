@@ -45,7 +45,7 @@ def test_defaults_resolve():
         (["scale=nan"], "scale", "must be a float in (0, 100]; got nan"),
         (["scale=.inf"], "scale", "must be a float in (0, 100]; got inf"),
         (["noise.level=NaN"], "noise.level", "must be a float in [0, 1]; got nan"),
-        (["seed=-1"], "seed", "must be an integer in [0, inf); got -1"),
+        (["seed=-1"], "seed", "must be an integer in [0, 4294967295]; got -1"),
         (["steps=[1, 2]"], "steps", "must be an integer in [0, 10000]; got [1, 2]"),
         (["noise.band=[1, 2, 3]"], "noise.band", "must be a list of 2 values; got [1, 2, 3]"),
         (["noise.band=[2, 1]"], "noise.band",
@@ -129,7 +129,7 @@ def test_file_errors(tmp_path):
 
 def test_seed_override_is_validated():
     assert resolve_config(DUMMY_ID, DummyConfig, seed=42).seed == 42
-    assert str(refuse(seed=-2)) == f"{DUMMY_ID}: seed must be an integer in [0, inf); got -2"
+    assert str(refuse(seed=-2)) == f"{DUMMY_ID}: seed must be an integer in [0, 4294967295]; got -2"
 
 
 def test_config_yaml_round_trip_ignores_run_metadata(tmp_path):

@@ -1,11 +1,12 @@
-"""The figure helpers: right axes and labels, edge cases, shape checks, and that they draw."""
+"""The figures (learnmech.plots): right axes and labels, edge cases, shape checks, and that
+they draw."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from learnmech.report import figures as F
+from learnmech import plots as F
 
 mpl = pytest.importorskip("matplotlib")
 from matplotlib.figure import Figure  # noqa: E402
@@ -70,7 +71,10 @@ def test_import_does_not_load_pyplot():
     import subprocess
     import sys
 
-    code = ("import sys, learnmech.report.figures; "
+    code = ("import sys, learnmech.plots as P, importlib\n"
+            "for name in ('theme', 'graph', 'information', 'series', 'sweeps', 'matrices', "
+            "'tuning', 'intervals'): importlib.import_module('learnmech.plots.' + name)\n"
+            "P.sweep_plot, P.mean_interval\n"
             "print('matplotlib.pyplot' in sys.modules, 'matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

@@ -110,16 +110,21 @@ def test_default_run_dir_adds_a_suffix(dummy, tmp_path):
     assert default_run_dir(DUMMY_ID, root=tmp_path, when=when).name == f"{base.name}-3"
 
 
-def test_failing_run_leaves_error_txt_and_no_summary(failing, tmp_path):
+def test_failing_run_keeps_its_attempt_beside_the_target(failing, dummy, tmp_path):
     out = tmp_path / "run"
     with pytest.raises(RuntimeError, match="boom in the middle") as info:
         run_experiment(FAILING_ID, out=out)
-    assert "run directory" in info.value.__notes__[0]
-    assert "RuntimeError: boom in the middle" in (out / "error.txt").read_text()
-    assert (out / "config.yaml").exists()  # what it finished: the config it ran with
+    failed = tmp_path / "run.failed"
+    assert str(failed) in info.value.__notes__[0]
+    assert not out.exists()  # never a half-written run under the target's name
+    assert "RuntimeError: boom in the middle" in (failed / "error.txt").read_text()
+    assert (failed / "config.yaml").exists()  # what it finished: the config it ran with
     for name in ("summary.json", "metrics.csv", "report.html"):
-        assert not (out / name).exists()
-    assert leftovers(out) == []
+        assert not (failed / name).exists()
+    assert leftovers(failed) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.failed"]  # no partial folder
+    run_experiment(DUMMY_ID, sets=["steps=2"], out=out)  # a later success clears the attempt
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 
 
 @pytest.mark.parametrize(

@@ -1,36 +1,56 @@
 """The ``learnmech`` command: list, show and run experiments. Thin: all logic lives elsewhere.
 
-Bad input (unknown experiment, refused config value, unreadable YAML, malformed ``--set``,
-unusable ``--out``) prints one line ``error: <message>`` on stderr and exits with code 2
-before anything is created; an experiment that fails midway prints ``run failed: ...`` and
-exits with code 1.
+Bad input -- any :class:`~learnmech.core.errors.InputError` (unknown experiment, refused config
+value, unreadable YAML, malformed ``--set``, unusable ``--out``, a bad user data file) or a
+malformed command line (``--seed abc``) -- prints one line ``error: <message>`` on stderr and
+exits with code 2 before anything is created; one place, :class:`_Group`, does this for every
+command. An experiment that fails midway prints ``run failed: ...`` and exits with code 1.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
-from learnmech.core.config import ConfigError, config_keys
-from learnmech.core.registry import UnknownExperimentError, all_experiments, get
+from learnmech.core.config import config_keys
+from learnmech.core.errors import InputError
+from learnmech.core.registry import all_experiments, get
+
+
+def _fail(message: object) -> None:
+    """Print ``error: <message>`` (one line) on stderr and exit with code 2."""
+    text = " ".join(str(message).split()) or "bad input"
+    typer.echo(f"error: {text}", err=True)
+    raise typer.Exit(2)
+
+
+class _Group(TyperGroup):
+    """The command group: refused input of any command becomes one ``error:`` line, exit 2."""
+
+    def invoke(self, ctx):  # noqa: ANN001, ANN201 - click's signature
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            _fail(exc)
+        except typer.TyperException as exc:  # a malformed command line (click's UsageError)
+            if getattr(exc, "exit_code", None) != 2 or not hasattr(exc, "format_message"):
+                raise
+            _fail(exc.format_message())
+
 
 app = typer.Typer(
     name="learnmech",
     help="A lab for the science of deep learning: run named experiments, write run directories.",
+    cls=_Group,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-_BAD_INPUT = (ConfigError, UnknownExperimentError)
-
-
-def _fail(message: object) -> None:
-    """Print ``error: <message>`` on stderr and exit with code 2."""
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
 
 
 @app.command("list")
@@ -48,10 +68,7 @@ def list_() -> None:
 @app.command()
 def show(experiment: Annotated[str, typer.Argument(help="experiment id")]) -> None:
     """Print the experiment's config keys with types, defaults and accepted values."""
-    try:
-        found = get(experiment)
-    except _BAD_INPUT as exc:
-        _fail(exc)
+    found = get(experiment)
     typer.echo(f"{found.id}: {found.description}\n")
     keys = config_keys(found.config_cls)
     width = max(len(k) for k in keys)
@@ -75,19 +92,17 @@ def run(
     )] = None,
 ) -> None:
     """Run an experiment and write its run directory (config, summary, metrics, figures, report)."""
-    from learnmech.runs.rundir import RunDirError, run_experiment
+    from learnmech.runs.rundir import run_experiment
 
     try:
-        run_dir = run_experiment(
-            experiment, sets=set_ or (), config_file=config, seed=seed, out=out
-        )
-    except (*_BAD_INPUT, RunDirError) as exc:
-        _fail(exc)
-    except Exception as exc:  # the experiment failed midway: say what and where
-        typer.echo(f"run failed: {type(exc).__name__}: {exc}", err=True)
-        for note in getattr(exc, "__notes__", ()):
-            typer.echo(note, err=True)
-        raise typer.Exit(1) from None
+        with _terminate_cleanly():
+            run_dir = run_experiment(
+                experiment, sets=set_ or (), config_file=config, seed=seed, out=out
+            )
+    except Exception as exc:
+        if isinstance(exc, InputError) and not getattr(exc, "__notes__", None):
+            raise  # refused before any work: one error line, exit 2 (_Group)
+        _failed("run", exc)
     import json
 
     summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
@@ -95,6 +110,33 @@ def run(
     width = max((len(k) for k in summary), default=0)
     for key, value in summary.items():
         typer.echo(f"  {key:<{width}}  {value}")
+
+
+def _failed(what: str, exc: BaseException) -> None:
+    """An experiment failed midway: say what and where (its notes) and exit with code 1."""
+    typer.echo(f"{what} failed: {type(exc).__name__}: {exc}", err=True)
+    for note in getattr(exc, "__notes__", ()):
+        typer.echo(note, err=True)
+    raise typer.Exit(1) from None
+
+
+@contextlib.contextmanager
+def _terminate_cleanly() -> Iterator[None]:
+    """Within the block, SIGTERM raises SystemExit(143), so a run's partial folder is removed."""
+    import signal
+
+    def _exit(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, _exit)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _command_line() -> str:
@@ -134,20 +176,14 @@ def sweep(
     )] = None,
 ) -> None:
     """Run an experiment over a grid of settings and seeds; resumable; writes sweep.csv."""
-    from learnmech.runs.executors import ExecutorError, make_executor
-    from learnmech.runs.sweep import SweepError, plan_sweep, run_sweep
+    from learnmech.runs.executors import make_executor
+    from learnmech.runs.sweep import plan_sweep, run_sweep
 
-    try:
-        plan = plan_sweep(experiment, grid=grid or (), seeds=seeds, sets=set_ or (),
-                          smoke=smoke, config_file=config, out=out)
-        pool = make_executor(executor, address=address, workers=workers)
-    except (*_BAD_INPUT, SweepError, ExecutorError) as exc:
-        _fail(exc)
-    try:
-        with pool:
-            result = run_sweep(plan, pool, command=_command_line())
-    except SweepError as exc:
-        _fail(exc)
+    plan = plan_sweep(experiment, grid=grid or (), seeds=seeds, sets=set_ or (),
+                      smoke=smoke, config_file=config, out=out)
+    pool = make_executor(executor, address=address, workers=workers)
+    with pool:
+        result = run_sweep(plan, pool, command=_command_line())
     typer.echo(f"sweep directory: {result.out}")
     typer.echo(f"  runs finished now: {result.finished}; already finished: {result.skipped}; "
                f"failed: {len(result.failed)} ({result.seconds:.1f} s, {pool.describe()})")
@@ -197,21 +233,15 @@ def tune(
     )] = None,
 ) -> None:
     """Search hyperparameters with Optuna; trials are runs; the best run is kept."""
-    from learnmech.runs.executors import ExecutorError, make_executor
-    from learnmech.runs.tune import TuneError, plan_tune, run_tune
+    from learnmech.runs.executors import make_executor
+    from learnmech.runs.tune import plan_tune, run_tune
 
-    try:
-        plan = plan_tune(experiment, params=param or (), metric=metric, direction=direction,
-                         trials=trials, storage=storage, study=study, seed=seed,
-                         sets=set_ or (), smoke=smoke, config_file=config, out=out, keep=keep)
-        pool = make_executor(executor, address=address, workers=workers)
-    except (*_BAD_INPUT, TuneError, ExecutorError) as exc:
-        _fail(exc)
-    try:
-        with pool:
-            result = run_tune(plan, pool, command=_command_line())
-    except TuneError as exc:
-        _fail(exc)
+    plan = plan_tune(experiment, params=param or (), metric=metric, direction=direction,
+                     trials=trials, storage=storage, study=study, seed=seed,
+                     sets=set_ or (), smoke=smoke, config_file=config, out=out, keep=keep)
+    pool = make_executor(executor, address=address, workers=workers)
+    with pool:
+        result = run_tune(plan, pool, command=_command_line())
     typer.echo(f"tune directory: {result.out}")
     typer.echo(f"  study {result.study}: {result.trials_total} trials in all; this process ran "
                f"{result.ran} ({len(result.failed)} failed) in {result.seconds:.1f} s")
@@ -233,12 +263,9 @@ def report(
     )] = None,
 ) -> None:
     """Build one self-contained HTML page from run, sweep and tune directories."""
-    from learnmech.report.html import ReportError, build_report
+    from learnmech.report.html import build_report
 
-    try:
-        path = build_report(list(dirs), out)
-    except ReportError as exc:
-        _fail(exc)
+    path = build_report(list(dirs), out)
     typer.echo(f"report: {path}")
 
 
@@ -252,18 +279,14 @@ def compare(
     seed: Annotated[int | None, typer.Option("--seed", help="seed for every lens")] = None,
 ) -> None:
     """Run every lens of a phenomenon and write agree/disagree verdicts per claim."""
-    from learnmech.runs.compare import UnknownPhenomenonError, run_compare
-    from learnmech.runs.rundir import RunDirError
+    from learnmech.runs.compare import run_compare
 
     try:
         found = run_compare(phenomenon, quick=quick, out=out, seed=seed)
-    except (*_BAD_INPUT, RunDirError, UnknownPhenomenonError) as exc:
-        _fail(exc)
     except Exception as exc:
-        typer.echo(f"compare failed: {type(exc).__name__}: {exc}", err=True)
-        for note in getattr(exc, "__notes__", ()):
-            typer.echo(note, err=True)
-        raise typer.Exit(1) from None
+        if isinstance(exc, InputError) and not getattr(exc, "__notes__", None):
+            raise  # refused before any work: one error line, exit 2 (_Group)
+        _failed("compare", exc)
     typer.echo((found / "notes.md").read_text(encoding="utf-8").rstrip())
     typer.echo(f"comparison directory: {found}")
 
@@ -279,14 +302,11 @@ def verify(
     )] = None,
 ) -> None:
     """Run the mechanics catalogue and print the scorecard; write it as HTML with its figures."""
-    from learnmech.mechanics.runner import VerifyError, scorecard_text
-    from learnmech.mechanics.runner import verify as run_verify
+    from learnmech.runs.verify import scorecard_text
+    from learnmech.runs.verify import verify as run_verify
 
     ids = [part.strip() for part in only.split(",") if part.strip()] if only else None
-    try:
-        scores, folder = run_verify(ids, size="full" if full else "quick", out=out)
-    except VerifyError as exc:
-        _fail(exc)
+    scores, folder = run_verify(ids, size="full" if full else "quick", out=out)
     typer.echo(scorecard_text(scores))
     typer.echo(f"scorecard: {folder / 'scorecard.html'}")
     for score in scores:

@@ -1,12 +1,15 @@
-"""The catalogue's registry, verdict logic, experiments and the ``verify`` command."""
+"""The catalogue's registry (one module per entry, ORDER against the folder), verdict logic,
+experiments and the ``verify`` command."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
+import pkgutil
 
-import numpy as np
 import pytest
+from single_thread import one_blas_thread  # noqa: F401 (autouse fixture)
 from typer.testing import CliRunner
 
 from learnmech.cli import app
@@ -14,32 +17,24 @@ from learnmech.core.registry import get
 from learnmech.mechanics import (
     ORDER,
     Tolerance,
-    entries,
+    all_entries,
+    catalogue,
+    farthest_from_one,
     get_entry,
     judge,
+    layout_problems,
     missing,
-    scorecard_text,
-    verify,
 )
-from learnmech.mechanics.runner import VerifyError
-from learnmech.theory import dynamics
+from learnmech.runs.verify import VerifyError, scorecard_text, verify
+from learnmech.theory.laws.deep_linear import deep_linear_half_time
 
 CHEAP = ["deep-linear-modes", "plateau-scaling"]
 
 
-@pytest.fixture(autouse=True)
-def _one_blas_thread():
-    """One BLAS thread: small matrices, a shared machine (many threads thrash)."""
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1):
-        yield
-
-
 def test_entries_follow_the_issue_order_and_are_complete_records():
-    found = entries()
+    found = all_entries()
     assert [e.id for e in found] == list(ORDER)
-    assert len(found) == 24 and missing() == []
+    assert missing() == []
     for e in found:
         assert e.claim.endswith(".") and "\n" not in e.claim
         assert callable(e.formula) and e.references and e.figure
@@ -48,6 +43,48 @@ def test_entries_follow_the_issue_order_and_are_complete_records():
         assert get(f"mechanics.{e.id}").config_cls is e.config_cls
     with pytest.raises(KeyError, match="known entries"):
         get_entry("no-such-entry")
+
+
+def test_order_and_the_entries_folder_hold_the_same_ids():
+    """One module per entry under mechanics/entries/, named after its id, each id in ORDER once:
+    the one list to extend when adding an entry."""
+    assert layout_problems() == []
+    folder = importlib.import_module("learnmech.mechanics.entries").__path__
+    files = sorted(info.name for info in pkgutil.iter_modules(folder)
+                   if not info.name.startswith("_"))
+    assert files == sorted(key.replace("-", "_") for key in ORDER)
+    for entry in all_entries():
+        module = importlib.import_module(catalogue.module_name_of(entry.id))
+        assert module.ENTRY is entry
+
+
+def test_an_entry_missing_from_order_is_listed_last_and_reported(monkeypatch):
+    """Negative control: an ORDER without two ids disables nothing — every entry still runs and
+    the two come last — while the layout check names both."""
+    import learnmech.mechanics.entries as package
+
+    short = tuple(key for key in ORDER if key not in ("deep-linear-modes", "catapult"))
+    monkeypatch.setattr(package, "ORDER", short)
+    monkeypatch.setattr(catalogue, "_ENTRIES", None)
+    ids = [e.id for e in all_entries()]
+    assert ids == [*short, "catapult", "deep-linear-modes"]
+    from learnmech.experiments.mechanics import experiments  # what `learnmech list` reads
+
+    assert [e.id for e in experiments()] == [f"mechanics.{key}" for key in ids]
+    problems = layout_problems()
+    assert len(problems) == 2 and all("is not in ORDER" in line for line in problems)
+    monkeypatch.setattr(package, "ORDER", (*ORDER, "no-such-entry"))
+    assert layout_problems() == ["ORDER lists 'no-such-entry', which no module defines"]
+    monkeypatch.setattr(catalogue, "_ENTRIES", None)
+    assert missing() == ["no-such-entry"]
+
+
+def test_farthest_from_one():
+    assert farthest_from_one([1.1, 0.8, 1.2]) == 0.8  # |ln 0.8| > |ln 1.2|
+    assert farthest_from_one([[1.0, 2.0], [0.9, 1.5]]) == 2.0
+    assert math.isnan(farthest_from_one([1.0, math.nan, 0.5]))
+    with pytest.warns(RuntimeWarning):
+        assert farthest_from_one([1.0, -2.0, 3.0]) == -2.0  # no logarithm: the farthest
 
 
 def test_tolerance_and_judge():
@@ -69,7 +106,7 @@ def test_a_failing_measurement_is_judged_fails_not_hidden():
     assert result.summary["verdict"] == "holds"
     ratio = result.summary["agreement"]
     assert judge(entry.tolerance, 2 * ratio) == "fails"
-    half = dynamics.deep_linear_half_time(3.0, 1e-5)
+    half = deep_linear_half_time(3.0, 1e-5)
     assert judge(entry.tolerance, (2 * half) / half) == "fails"
 
 
@@ -112,18 +149,3 @@ def test_cli_verify(tmp_path):
     bad = runner.invoke(app, ["verify", "--only", "plateau-scaling,bogus", "--out",
                               str(tmp_path / "bad")])
     assert bad.exit_code == 2 and "error: --only: unknown entries bogus" in bad.stderr
-
-
-def test_rescaled_sharpness_bounds_the_block_matrix():
-    rng = np.random.default_rng(0)
-    A = rng.standard_normal((7, 7))
-    H = A @ A.T
-    h11 = np.linalg.eigvalsh(H[:3, :3])[-1]
-    h22 = np.linalg.eigvalsh(H[3:, 3:])[-1]
-    for c in (0.01, 0.3, 1.0, 5.0, 100.0):
-        S = np.diag([c ** -1] * 3 + [c] * 4)  # the Hessian of the rescaled net: S H S
-        top = np.linalg.eigvalsh(S @ H @ S)[-1]
-        bound = dynamics.rescaled_sharpness(c, h11, h22)
-        assert top >= bound - 1e-9
-        if c in (0.01, 100.0):
-            assert top == pytest.approx(bound, rel=1e-3)

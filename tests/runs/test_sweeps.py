@@ -18,11 +18,11 @@ from conftest import FAILING_ID
 from typer.testing import CliRunner
 
 from learnmech.cli import app
+from learnmech.plots.intervals import mean_interval
 from learnmech.runs.executors import DaskExecutor, InlineExecutor, LocalExecutor, make_executor
 from learnmech.runs.sweep import (
     SweepError,
     is_finished,
-    mean_interval,
     parse_grid,
     parse_seeds,
     plan_sweep,

@@ -16,11 +16,20 @@ and any failure becomes a :class:`ConfigError` rendered by one renderer, in one 
 
 where ``<accepted>`` is read from the field's metadata (type, range, choices). A validator with
 its own message (``"<name>: must be ...; got ..."``) keeps its message and gains the key.
+
+Reading is bounded, so that no input costs much before it is refused: a config file must be a
+regular file (or a pipe) of at most :data:`MAX_CONFIG_BYTES` bytes of UTF-8, and YAML (files and
+``--set`` values alike) may nest at most :data:`MAX_YAML_DEPTH` levels and hold at most
+:data:`MAX_YAML_NODES` values once its aliases are expanded (a "billion laughs" document is
+refused while it is read). A value shown in a message is cut to a few hundred characters.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import reprlib
+import stat
 import types
 import typing
 from collections.abc import Iterable, Mapping
@@ -35,12 +44,17 @@ from learnmech.core.errors import InputError
 from learnmech.core.spec import Section
 
 __all__ = [
+    "MAX_CONFIG_BYTES",
+    "MAX_SEED",
+    "MAX_YAML_DEPTH",
+    "MAX_YAML_NODES",
     "RESERVED_KEYS",
     "ConfigError",
     "ExperimentConfig",
     "KeyInfo",
     "Section",
     "config_keys",
+    "load_yaml",
     "resolve_config",
     "to_plain_dict",
 ]
@@ -49,6 +63,17 @@ __all__ = [
 #: A config file may carry them (so ``--config runs/X/config.yaml`` reproduces run X); they are
 #: ignored on reading, and no config field may use these names.
 RESERVED_KEYS = frozenset({"experiment", "timestamp", "command", "versions"})
+
+#: The largest seed: seeds are 32-bit unsigned integers. Experiments derive further seeds from
+#: it (``1000 * seed + replicate`` for torch, which takes at most 2⁶⁴ − 1), so the bound keeps
+#: every derived seed in range; 2⁶³ − 1 would not.
+MAX_SEED = 2**32 - 1
+#: The largest config file read, in bytes.
+MAX_CONFIG_BYTES = 1 << 20
+#: The deepest nesting of YAML collections accepted (a config needs a handful of levels).
+MAX_YAML_DEPTH = 64
+#: The most values (scalars and collections) a YAML document may hold, aliases expanded.
+MAX_YAML_NODES = 100_000
 
 
 class ExperimentConfig(Section):
@@ -60,7 +85,7 @@ class ExperimentConfig(Section):
         The one seed from which every random choice of the run flows (``>= 0``).
     """
 
-    seed: int = Field(0, ge=0, description="drives every random choice")
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="drives every random choice")
 
 
 class ConfigError(InputError):
@@ -79,9 +104,9 @@ class ConfigError(InputError):
 
     def __init__(self, experiment: str, key: str, message: str):
         self.experiment = experiment
-        self.key = key
-        self.message = message
-        super().__init__(f"{experiment}: {key} {message}")
+        self.key = _clip(key, 200)
+        self.message = _clip(message, _MESSAGE_LIMIT)
+        super().__init__(f"{experiment}: {self.key} {self.message}")
 
 
 @dataclass(frozen=True)
@@ -228,33 +253,135 @@ def to_plain_dict(config: Section) -> dict[str, Any]:
 
 def _read_file(experiment_id: str, path: Path) -> dict[str, Any]:
     """The top-level mapping of a YAML config file, or a ConfigError saying what is wrong."""
-    import yaml
-
+    shown = _clip(str(path), 200)
+    text = _read_text(experiment_id, path, shown)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(
-            experiment_id, "--config", f"must be a readable YAML file; got {str(path)!r} "
-            f"({exc.strerror or exc})"
-        ) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        data = load_yaml(text)
+    except _TooBig as exc:
+        raise ConfigError(experiment_id, "--config", f"{exc}; got {shown!r}") from None
+    except _yaml_errors() as exc:
         where = getattr(exc, "problem_mark", None)
         at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
         problem = getattr(exc, "problem", None) or "not valid YAML"
         raise ConfigError(
-            experiment_id, "--config", f"must be a valid YAML file; got {str(path)!r} "
-            f"({problem}{at})"
+            experiment_id, "--config", f"must be a valid YAML file; got {shown!r} "
+            f"({_clip(str(problem), 200)}{at})"
         ) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(
             experiment_id, "--config", f"must hold a mapping of keys to values; got "
-            f"{type(data).__name__} in {str(path)!r}"
+            f"{type(data).__name__} in {shown!r}"
         )
     return data
+
+
+def _read_text(experiment_id: str, path: Path, shown: str) -> str:
+    """The file's text: a regular file (or a pipe) of at most MAX_CONFIG_BYTES bytes of UTF-8."""
+    limit = MAX_CONFIG_BYTES
+    try:
+        with open(path, "rb") as handle:
+            mode = os.fstat(handle.fileno()).st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+                kind = "a directory" if stat.S_ISDIR(mode) else "a device or special file"
+                raise ConfigError(experiment_id, "--config",
+                                  f"must be a regular YAML file; got {shown!r} ({kind})")
+            data = handle.read(limit + 1)
+    except IsADirectoryError:
+        raise ConfigError(experiment_id, "--config",
+                          f"must be a regular YAML file; got {shown!r} (a directory)") from None
+    except OSError as exc:
+        raise ConfigError(
+            experiment_id, "--config", f"must be a readable YAML file; got {shown!r} "
+            f"({exc.strerror or exc})"
+        ) from None
+    if len(data) > limit:
+        raise ConfigError(experiment_id, "--config", f"must be at most {limit} bytes; got "
+                          f"{shown!r} (larger)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            experiment_id, "--config", f"must be UTF-8 text; got {shown!r} (byte "
+            f"{data[exc.start]:#04x} at offset {exc.start} is not UTF-8)"
+        ) from None
+
+
+def load_yaml(text: str) -> Any:
+    """``yaml.safe_load(text)`` with bounded work: at most MAX_YAML_DEPTH levels of nesting and
+    MAX_YAML_NODES values with aliases expanded; a recursive alias is refused.
+
+    Raises
+    ------
+    yaml.YAMLError
+        Ill-formed YAML.
+    ValueError
+        One of the bounds above broken (the message says which).
+    """
+    loader = _bounded_loader()(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def _yaml_errors() -> type[Exception]:
+    import yaml
+
+    return yaml.YAMLError
+
+
+class _TooBig(ValueError):
+    """A YAML document broke a bound of :func:`load_yaml`; the message says which."""
+
+
+_LOADER: type | None = None
+
+
+def _bounded_loader() -> type:
+    """A ``yaml.SafeLoader`` that counts nesting depth and expanded values while composing."""
+    global _LOADER
+    if _LOADER is not None:
+        return _LOADER
+    import yaml
+
+    class BoundedLoader(yaml.SafeLoader):
+        def __init__(self, stream: str) -> None:
+            super().__init__(stream)
+            self._depth = 0
+            self._count = 0
+            self._sizes: dict[int, int] = {}
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                anchor = self.peek_event().anchor
+                node = self.anchors.get(anchor)
+                if node is not None:
+                    size = self._sizes.get(id(node))
+                    if size is None:
+                        raise _TooBig(f"must not hold a recursive YAML alias (*{anchor} refers "
+                                      "to a collection that contains it)")
+                    self._add(size)
+                return super().compose_node(parent, index)
+            self._depth += 1
+            if self._depth > MAX_YAML_DEPTH:
+                raise _TooBig(f"must nest at most {MAX_YAML_DEPTH} levels deep")
+            start = self._count
+            self._add(1)
+            node = super().compose_node(parent, index)
+            self._depth -= 1
+            self._sizes[id(node)] = self._count - start
+            return node
+
+        def _add(self, size: int) -> None:
+            self._count += size
+            if self._count > MAX_YAML_NODES:
+                raise _TooBig(f"must hold at most {MAX_YAML_NODES} values with its aliases "
+                              "expanded")
+
+    _LOADER = BoundedLoader
+    return _LOADER
 
 
 def _parse_set(experiment_id: str, item: str) -> tuple[str, Any]:
@@ -271,7 +398,9 @@ def _parse_set(experiment_id: str, item: str) -> tuple[str, Any]:
     if word in _NON_FINITE:  # YAML spells these .nan/.inf; accept the usual spellings too
         return key, _NON_FINITE[word]
     try:
-        value = yaml.safe_load(text) if text.strip() else text
+        value = load_yaml(text) if text.strip() else text
+    except _TooBig as exc:
+        raise ConfigError(experiment_id, _clip(key, 200), f"{exc}; got {_show(text)}") from None
     except yaml.YAMLError:
         value = text  # not YAML: let the field's validation judge the raw string
     return key, value
@@ -290,7 +419,7 @@ def _assign(
     ``world.rho: 0.5`` mean the same.
     """
     if not isinstance(key, str):
-        raise ConfigError(experiment_id, repr(key), _unknown_tail(config_cls, ""))
+        raise ConfigError(experiment_id, _show(key), _unknown_tail(config_cls, ""))
     parts = key.split(".")
     cls: type[Section] = config_cls
     node = raw
@@ -309,7 +438,7 @@ def _assign(
             if isinstance(value, Mapping):
                 for sub_key, sub_value in value.items():
                     if not isinstance(sub_key, str):
-                        sub_key = repr(sub_key)
+                        sub_key = _show(sub_key)
                     _assign(experiment_id, config_cls, raw, f"{key}.{sub_key}", sub_value)
             elif isinstance(value, Section):
                 node[part] = value
@@ -470,6 +599,8 @@ def _accepted(info: FieldInfo) -> str:
                 noun = f"{noun} in {rng}"
             elif arg is float:
                 noun = "a finite float"
+            elif arg is str and any(getattr(m, "min_length", 0) for m in info.metadata):
+                noun = "a non-empty string"
             parts.append(noun)
         else:
             parts.append(f"a {_type_name(arg)}")
@@ -532,13 +663,32 @@ def _number(value: float) -> str:
 
 
 def _show(value: Any) -> str:
-    """The received value as written in an error message (strings quoted)."""
+    """The received value as written in an error message (strings quoted), cut short.
+
+    The work is bounded whatever the value (a huge or deeply nested one, or a DAG of YAML
+    aliases): a few levels and items are shown, then ``...``.
+    """
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, Section):
-        return repr(value.model_dump(mode="json"))
-    text = repr(value)
-    return text if len(text) <= 120 else text[:117] + "..."
+        value = value.model_dump(mode="json")
+    return _clip(_REPR.repr(value), 120)
+
+
+def _clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters (``...`` marks the cut)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _bounded_repr() -> reprlib.Repr:
+    shown = reprlib.Repr()
+    shown.maxlevel, shown.maxstring, shown.maxother, shown.maxlong = 3, 100, 100, 60
+    shown.maxlist = shown.maxtuple = shown.maxdict = shown.maxset = 8
+    return shown
+
+
+_REPR = _bounded_repr()
+_MESSAGE_LIMIT = 4000
 
 
 def _plain(value: Any) -> Any:

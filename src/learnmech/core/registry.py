@@ -27,6 +27,9 @@ from learnmech.core.result import Result
 
 #: The package scanned for experiments.
 EXPERIMENTS_PACKAGE = "learnmech.experiments"
+#: Subpackages of :data:`EXPERIMENTS_PACKAGE` that are not lenses and are not scanned
+#: (``compare`` holds each phenomenon's claims and series for ``learnmech compare``).
+NOT_LENSES = ("compare",)
 
 __all__ = [
     "EXPERIMENTS_PACKAGE",
@@ -159,7 +162,8 @@ def discovered_modules() -> list[str]:
     package = importlib.import_module(EXPERIMENTS_PACKAGE)
     names = []
     for info in pkgutil.iter_modules(package.__path__, EXPERIMENTS_PACKAGE + "."):
-        if info.name.rpartition(".")[2].startswith("_"):
+        short = info.name.rpartition(".")[2]
+        if short.startswith("_") or short in NOT_LENSES:
             continue
         names.append(info.name)
         if info.ispkg:

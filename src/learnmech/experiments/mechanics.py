@@ -9,7 +9,7 @@ that way).
 from __future__ import annotations
 
 from learnmech.core.registry import Experiment
-from learnmech.mechanics.catalogue import Entry, entries
+from learnmech.mechanics.catalogue import Entry, all_entries
 
 
 def _single_threaded(entry: Entry):
@@ -34,4 +34,4 @@ def experiments() -> list[Experiment]:
     return [Experiment(id=f"mechanics.{entry.id}", description=f"[{entry.strand}] {entry.claim}",
                        config_cls=entry.config_cls, run=_single_threaded(entry),
                        smoke=dict(entry.smoke))
-            for entry in entries()]
+            for entry in all_entries()]

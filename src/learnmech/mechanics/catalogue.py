@@ -1,12 +1,14 @@
 """The catalogue's one registry: each entry is a falsifiable prediction with a verdict.
 
 An :class:`Entry` bundles what the spec (``shared/design/mechanics.md``) asks of each claim: id,
-strand, one-sentence claim, the prediction (a pure function, in :mod:`learnmech.theory` where
+strand, one-sentence claim, the prediction (a pure function, in :mod:`learnmech.theory.laws` where
 reusable), the measurement, the agreement metric, the :class:`Tolerance`, references, the figure
 name, and how it runs (a config class with ``size: quick | full`` and a ``run(config)`` that
-returns a :class:`~learnmech.core.result.Result`). Entries live in the strand modules
-listed in :data:`ENTRY_MODULES` (which import nothing heavy at load); every entry is registered
-as the experiment ``mechanics.<id>`` by :mod:`learnmech.experiments.mechanics`.
+returns a :class:`~learnmech.core.result.Result`). Each entry is one module
+``learnmech/mechanics/entries/<id>.py`` (hyphens as underscores) defining ``ENTRY``; the modules
+are found by discovery (they import nothing heavy at load), and the scorecard's order is the one
+list :data:`learnmech.mechanics.entries.ORDER`. Every entry is registered as the experiment
+``mechanics.<id>`` by :mod:`learnmech.experiments.mechanics`.
 
 Verdicts: ``"holds"`` (agreement inside the tolerance and every extra condition met),
 ``"fails"``, or ``"out of regime"`` (the measurement could not test the claim, e.g. training
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import pkgutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -28,33 +31,23 @@ from pydantic import Field
 from learnmech.core.config import ExperimentConfig
 
 __all__ = [
-    "ENTRY_MODULES",
-    "ORDER",
+    "ENTRIES_PACKAGE",
     "Entry",
     "MechanicsConfig",
     "Tolerance",
-    "entries",
+    "all_entries",
+    "entry_modules",
+    "farthest_from_one",
     "get_entry",
     "judge",
+    "layout_problems",
     "missing",
+    "module_name_of",
     "summary",
 ]
 
-#: Modules (under ``learnmech.mechanics``) that define entries, each in a list ``ENTRIES``.
-ENTRY_MODULES: tuple[str, ...] = ("solvable", "limits", "optimisation", "geometry", "kernel_limits",
-                                  "entries_f", "entries_g", "entries_grok")
-
-#: The issue's order of the 24 entries (the scorecard's order; entries not yet written are
-#: listed by :func:`missing`).
-ORDER: tuple[str, ...] = (
-    "deep-linear-modes", "plateau-scaling", "conservation-laws", "max-margin-bias",
-    "double-descent", "signal-propagation", "finite-width-fluctuations", "edge-of-stability",
-    "sgd-stationary-noise", "neural-collapse", "mup-transfer", "ntk-movement",
-    "ntk-eigenmode-decay", "spectral-bias", "catapult", "hessian-outliers",
-    "sharpness-reparametrisation", "generalization-bounds", "scaling-laws",
-    "batch-scaling-rules", "critical-batch", "robust-sample-complexity",
-    "privacy-generalization", "grokking",
-)
+#: The package scanned for entries: one module per entry, each defining ``ENTRY``.
+ENTRIES_PACKAGE = "learnmech.mechanics.entries"
 
 VERDICTS = ("holds", "fails", "out of regime")
 
@@ -141,6 +134,18 @@ def judge(tolerance: Tolerance, agreement: float | None, *, conditions: Mapping[
     return "holds" if ok else "fails"
 
 
+def farthest_from_one(values) -> float:
+    """The value farthest from 1 on a log scale (largest |ln v|): the worst of several ratios.
+
+    ``values`` of any shape; a NaN or non-positive value has no finite |ln v| and counts as the
+    farthest (the first such one is returned).
+    """
+    import numpy as np
+
+    flat = np.asarray(values, float).ravel()
+    return float(flat[np.argmax(np.abs(np.log(flat)))])
+
+
 def summary(entry: Entry, agreement: float | None, *, conditions: Mapping[str, bool] = {},
             regime: str | None = None, **numbers: Any) -> dict[str, Any]:
     """The flat summary every entry writes.
@@ -173,33 +178,78 @@ def summary(entry: Entry, agreement: float | None, *, conditions: Mapping[str, b
 _ENTRIES: dict[str, Entry] | None = None
 
 
-def entries() -> list[Entry]:
-    """Every entry written so far, in the issue's order."""
+def module_name_of(entry_id: str) -> str:
+    """The module an entry lives in: ``learnmech.mechanics.entries.<id with underscores>``."""
+    return f"{ENTRIES_PACKAGE}.{entry_id.replace('-', '_')}"
+
+
+def entry_modules() -> list[str]:
+    """The names of the modules under :data:`ENTRIES_PACKAGE`, sorted (``_``-names skipped)."""
+    package = importlib.import_module(ENTRIES_PACKAGE)
+    return sorted(info.name for info in pkgutil.iter_modules(package.__path__,
+                                                              ENTRIES_PACKAGE + ".")
+                  if not info.name.rpartition(".")[2].startswith("_"))
+
+
+def all_entries() -> list[Entry]:
+    """Every entry found under :data:`ENTRIES_PACKAGE`: those in ``ORDER`` in its order, then
+    any other in module order (so an entry missing from ``ORDER`` still runs and is listed;
+    :func:`layout_problems` reports it)."""
     global _ENTRIES
     if _ENTRIES is None:
+        from learnmech.mechanics.entries import ORDER
+
         found: dict[str, Entry] = {}
-        for name in ENTRY_MODULES:
-            module = importlib.import_module(f"learnmech.mechanics.{name}")
-            for entry in module.ENTRIES:
-                if entry.id in found:
-                    raise ValueError(f"mechanics entry {entry.id!r} is defined twice")
-                if entry.id not in ORDER:
-                    raise ValueError(f"mechanics entry {entry.id!r} is not in ORDER")
+        for name in entry_modules():
+            entry = getattr(importlib.import_module(name), "ENTRY", None)
+            if isinstance(entry, Entry) and entry.id not in found:
                 found[entry.id] = entry
-        _ENTRIES = {key: found[key] for key in ORDER if key in found}
+        ordered = [key for key in ORDER if key in found]
+        _ENTRIES = {key: found[key] for key in ordered + [k for k in found if k not in ORDER]}
     return list(_ENTRIES.values())
 
 
 def get_entry(entry_id: str) -> Entry:
     """The entry with this id (``KeyError`` naming the known ids otherwise)."""
-    for entry in entries():
+    for entry in all_entries():
         if entry.id == entry_id:
             return entry
-    known = ", ".join(e.id for e in entries())
+    known = ", ".join(e.id for e in all_entries())
     raise KeyError(f"unknown mechanics entry {entry_id!r}; known entries: {known}")
 
 
 def missing() -> list[str]:
-    """Ids of the spec's entries not written yet, in the issue's order."""
-    have = {e.id for e in entries()}
+    """Ids in ``ORDER`` that no entry module defines, in that order."""
+    from learnmech.mechanics.entries import ORDER
+
+    have = {e.id for e in all_entries()}
     return [key for key in ORDER if key not in have]
+
+
+def layout_problems() -> list[str]:
+    """What breaks the one-entry-per-module layout, one line each (empty when all is well):
+    a module without ``ENTRY``, a module whose name is not its entry's id, an id defined
+    twice, an id missing from ``ORDER``, an ``ORDER`` id with no module, ``ORDER`` repeating
+    an id."""
+    from learnmech.mechanics.entries import ORDER
+
+    problems, seen = [], {}
+    for name in entry_modules():
+        entry = getattr(importlib.import_module(name), "ENTRY", None)
+        if not isinstance(entry, Entry):
+            problems.append(f"{name} defines no ENTRY = Entry(...)")
+            continue
+        if module_name_of(entry.id) != name:
+            problems.append(f"{name} holds entry {entry.id!r}; its file must be "
+                            f"{module_name_of(entry.id).rpartition('.')[2]}.py")
+        if entry.id in seen:
+            problems.append(f"entry {entry.id!r} is defined in {seen[entry.id]} and {name}")
+        seen.setdefault(entry.id, name)
+        if entry.id not in ORDER:
+            problems.append(f"entry {entry.id!r} ({name}) is not in ORDER "
+                            "(learnmech/mechanics/entries/__init__.py)")
+    problems += [f"ORDER lists {key!r}, which no module defines" for key in ORDER
+                 if key not in seen]
+    problems += [f"ORDER lists {key!r} twice" for key in sorted(set(ORDER))
+                 if ORDER.count(key) > 1]
+    return problems

@@ -43,7 +43,7 @@ def agreement_figure(panels: list[Panel], *, title: str = "", ncols: int = 3):
     """A Figure with one axes per panel (row-major, ``ncols`` per row)."""
     import numpy as np
 
-    from learnmech.report.figures import LINESTYLES, MARKERS, PALETTE, panel_grid, style
+    from learnmech.plots import LINESTYLES, MARKERS, PALETTE, panel_grid, style
 
     fig, axes = panel_grid(len(panels), ncols=ncols, panel_size=(3.6, 2.9))
     with style():

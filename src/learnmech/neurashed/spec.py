@@ -88,6 +88,17 @@ class WorldSpec(Section):
         return self
 
     @model_validator(mode="after")
+    def _check_taxonomy(self) -> WorldSpec:
+        if self.taxonomy is not None:
+            from learnmech.neurashed.taxonomy import taxonomy_from_mapping
+
+            classes = taxonomy_from_mapping(self.taxonomy).n_classes  # refuses a malformed tree
+            if classes > 1000:
+                raise ValueError(f"taxonomy: must have at most 1000 leaves (classes); got "
+                                 f"{classes}")
+        return self
+
+    @model_validator(mode="after")
     def _check_per_level(self) -> WorldSpec:
         checks = (
             ("features_per_owner", self.features_per_owner, 1, 10000),
@@ -135,4 +146,18 @@ class TrainSpec(Section):
         for v in omega:
             if not 0.0 <= v <= 1e6:
                 raise ValueError(f"omega: must be in [0, 1e6] (every value); got {v}")
+        if not omega:
+            raise ValueError("omega: must be one value or one value per level; got []")
+        if self.readout == "flow" and omega[-1] == 0:
+            raise ValueError(
+                "omega: must be positive at the top level, the only weight the flow readout "
+                f"reads (with it 0 every class score is 0 and nothing is learned); got "
+                f"{omega[-1]} at the top"
+            )
+        if max(omega) == 0:
+            shown = list(omega) if len(omega) > 1 else omega[0]
+            raise ValueError(
+                "omega: must be positive at one level at least (with every ω_l = 0 every class "
+                f"score is 0 and nothing is learned); got {shown}"
+            )
         return self

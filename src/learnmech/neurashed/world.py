@@ -10,19 +10,49 @@ or nobody (a *nuisance* feature). Owner kinds are coded
 Examples are stored as CSR rows (``indptr``, ``indices``) of the binary example-by-feature
 matrix. See ``shared/design/neurashed.md`` §1 and ``docs/neurashed.md`` for the choices made
 where the paper is silent.
+
+A user's own data (``world.data``, an ``.npz``; :func:`read_data`, :func:`world_from_arrays`)
+is validated in full before any work -- the arrays present and no others, their shapes and
+dtypes, finite values, 0/1 features, integer levels, labels and edges in range, at least two
+classes -- and every refusal is an :class:`~learnmech.core.errors.InputError` naming the file
+and the array. Pickled objects are never loaded (``allow_pickle=False``), and sizes are read
+from the array headers before any array is, so an oversized file costs nothing.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from learnmech.core.errors import InputError
 from learnmech.neurashed.spec import WorldSpec, per_level
 from learnmech.neurashed.taxonomy import Taxonomy, default_taxonomy, taxonomy_from_mapping
 
 KIND_NAMES = ("generic", "ancestor", "class", "nuisance")
 GENERIC, ANCESTOR, CLASS, NUISANCE, UNLABELLED = 0, 1, 2, 3, -1
+
+#: The arrays a ``world.data`` file may hold, and what each must be (n training examples,
+#: F features, m test examples, K classes).
+DATA_ARRAYS = {
+    "features": "(n, F), 0/1: the features each training example has",
+    "levels": "(F,), integers in [1, 100], non-decreasing, every level from 1 to the top used",
+    "labels": "(n,), integers in [0, K): every class 0..K−1 present, 2 <= K <= 1000",
+    "test_features": "(m, F), 0/1 (optional, with test_labels)",
+    "test_labels": "(m,), integers in [0, K) (optional, with test_features)",
+    "kinds": "(F,), owner-kind codes in {-1, 0, 1, 2, 3} (optional)",
+    "edges": "(E, 2), (parent, child) feature ids in [0, F), the child one level below its "
+             "parent, no edge twice (optional)",
+}
+#: The arrays a ``world.data`` file must hold.
+REQUIRED_ARRAYS = ("features", "levels", "labels")
+#: The most bytes the arrays of a ``world.data`` file may hold together (read from headers).
+MAX_DATA_BYTES = 2**31
+MAX_DATA_LEVELS = 100
+MAX_DATA_CLASSES = 1000
 
 
 @dataclass(frozen=True)
@@ -147,61 +177,103 @@ def world_from_arrays(
     Parameters
     ----------
     features : array of shape (n_examples, n_features), binary — which features each example has
-    levels : array of shape (n_features,), ints ≥ 1 — each feature's level
-    labels : array of shape (n_examples,), ints in [0, K)
+    levels : array of shape (n_features,), ints in [1, 100] — each feature's level, non-decreasing,
+        every level from 1 to the top used
+    labels : array of shape (n_examples,), ints in [0, K) — without ``taxonomy``, K = max + 1,
+        every class 0..K−1 present and K ≥ 2
     test_features, test_labels : optional held-out examples (default: the training examples)
     kinds : optional owner-kind codes of shape (n_features,) (default: -1, unlabelled)
     taxonomy : optional tree over the K classes (default: flat, every class under the root)
     edges : optional composition edges of shape (n_edges, 2), (parent, child), the child one
         level below its parent (used by the flow readout and the figures)
+
+    Raises
+    ------
+    InputError
+        Naming the array and what it must be (see :data:`DATA_ARRAYS`).
     """
-    features = np.asarray(features)
-    levels = np.asarray(levels, dtype=np.int64)
-    labels = np.asarray(labels)
-    if features.ndim != 2 or features.size == 0 or not np.isin(features, (0, 1)).all():
-        raise ValueError("features: must be a non-empty binary matrix (n_examples, n_features)")
-    n_examples, n_features = features.shape
-    if levels.shape != (n_features,) or levels.min() < 1:
-        raise ValueError(f"levels: must be {n_features} ints ≥ 1, one per feature")
-    if np.any(np.diff(levels) < 0):
-        raise ValueError("levels: features must be ordered by level (sort the columns first)")
-    taxonomy = taxonomy or default_taxonomy(max(int(labels.max(initial=0)) + 1, 2), 1)
-    _check_labels("labels", labels, n_examples, taxonomy.n_classes)
-    if (test_features is None) != (test_labels is None):
-        raise ValueError("test_features, test_labels: give both or neither")
-    if test_features is None:
-        test_features, test_labels = features, labels
-    test_features, test_labels = np.asarray(test_features), np.asarray(test_labels)
-    if test_features.ndim != 2 or test_features.shape[1] != n_features:
-        raise ValueError(f"test_features: must have {n_features} columns, like features")
-    _check_labels("test_labels", test_labels, len(test_features), taxonomy.n_classes)
-    kind = np.full(n_features, UNLABELLED) if kinds is None else np.asarray(kinds, np.int64)
-    if kind.shape != (n_features,) or not np.isin(kind, (UNLABELLED, *range(4))).all():
-        raise ValueError(f"kinds: must be {n_features} codes in {{-1, 0, 1, 2, 3}}")
-    child_ptr, child_idx = _edges_to_csr(np.zeros((0, 2)) if edges is None else edges, levels)
-    return World(
-        taxonomy,
-        levels,
-        np.full(len(levels), -1, dtype=np.int64),
-        kind,
-        child_ptr,
-        child_idx,
-        _examples_from_dense(features, labels.astype(np.int64)),
-        _examples_from_dense(test_features, test_labels.astype(np.int64)),
-    )
+    given = {"features": features, "levels": levels, "labels": labels,
+             "test_features": test_features, "test_labels": test_labels, "kinds": kinds,
+             "edges": edges}
+    try:
+        arrays = _checked_arrays({k: v for k, v in given.items() if v is not None}, taxonomy)
+    except _BadArray as bad:
+        raise InputError(f"{bad.name}: {bad.message}") from None
+    return _world(arrays, taxonomy)
 
 
-def load_world(path: str) -> World:
-    """A world from an .npz holding the arguments of :func:`world_from_arrays` by name."""
-    with np.load(path) as data:
-        missing = {"features", "levels", "labels"} - set(data.files)
-        if missing:
-            raise ValueError(f"world.data: {path} lacks the arrays {sorted(missing)}")
-        optional = ("test_features", "test_labels", "kinds", "edges")
-        return world_from_arrays(
-            data["features"], data["levels"], data["labels"],
-            **{name: data[name] for name in optional if name in data.files},
-        )
+def read_data(path: str | Path) -> dict[str, np.ndarray]:
+    """The arrays of a ``world.data`` file, validated in full (see :data:`DATA_ARRAYS`).
+
+    Nothing pickled is loaded, and the arrays' sizes are read from their headers first.
+
+    Returns
+    -------
+    dict of str to ndarray
+        The arrays by name (the keyword arguments of :func:`world_from_arrays`).
+
+    Raises
+    ------
+    InputError
+        ``"world.data: file '<path>'[, array '<name>']: must ...; got ..."``.
+    """
+    import zipfile
+
+    shown = _shown_path(path)
+
+    def refuse(message: str, name: str | None = None) -> InputError:
+        where = f"file {shown}" + (f", array {name!r}" if name else "")
+        return InputError(f"world.data: {where}: {message}")
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            headers = _headers(archive)
+    except _BadArray as bad:
+        raise refuse(bad.message, bad.name) from None
+    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
+        raise refuse(f"must be an .npz archive (numpy.savez); got a file that is not one "
+                     f"({_clip(str(exc))})") from None
+    except OSError as exc:
+        raise refuse(f"must be a readable file ({exc.strerror or exc})") from None
+    names = set(headers)
+    if missing := [n for n in REQUIRED_ARRAYS if n not in names]:
+        raise refuse(f"must hold the arrays {', '.join(REQUIRED_ARRAYS)}; lacks "
+                     f"{', '.join(missing)}")
+    if extra := sorted(names - set(DATA_ARRAYS)):
+        raise refuse(f"must hold only the arrays {', '.join(DATA_ARRAYS)}; got also "
+                     f"{_clip(', '.join(repr(n) for n in extra))}")
+    total = 0
+    for name, (shape, dtype) in headers.items():
+        if dtype.hasobject:
+            raise refuse("must be a numeric array; got pickled Python objects (never loaded)",
+                         name)
+        size = math.prod(shape) * dtype.itemsize
+        total += size
+        if total > MAX_DATA_BYTES:
+            raise refuse(f"must hold at most {MAX_DATA_BYTES} bytes of arrays in all; got "
+                         f"shape {shape} of {dtype} ({size} bytes)", name)
+    arrays = {}
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            for name in headers:
+                try:
+                    arrays[name] = data[name]
+                except Exception as exc:  # corrupt member: zlib, zip, format or EOF errors
+                    raise refuse(f"must be readable; got {_clip(str(exc))}", name) from None
+    except OSError as exc:
+        raise refuse(f"must be a readable file ({exc.strerror or exc})") from None
+    try:
+        return _checked_arrays(arrays, None)
+    except _BadArray as bad:
+        raise refuse(bad.message, bad.name) from None
+
+
+def load_world(path: str | Path) -> World:
+    """A world from an .npz holding the arguments of :func:`world_from_arrays` by name.
+
+    The file is validated in full first (:func:`read_data`).
+    """
+    return _world(read_data(path), None)
 
 
 def level_owner_depth(taxonomy: Taxonomy, n_levels: int) -> list[int]:
@@ -325,18 +397,181 @@ def _flip_labels(labels, n_classes, rate, rng):
     return np.where(flip, (labels + shift) % n_classes, labels).astype(np.int64)
 
 
-def _check_labels(name: str, labels: np.ndarray, n: int, n_classes: int) -> None:
-    if labels.shape != (n,) or not np.all(np.mod(labels, 1) == 0):
-        raise ValueError(f"{name}: must be {n} integer class labels, one per example")
-    if labels.min() < 0 or labels.max() >= n_classes:
-        raise ValueError(f"{name}: must be in [0, {n_classes - 1}] (the taxonomy's classes); "
-                         f"got [{labels.min()}, {labels.max()}]")
+class _BadArray(Exception):
+    """An array of user data was refused: its name and the message (``must ...; got ...``)."""
+
+    def __init__(self, name: str, message: str):
+        super().__init__(name, message)
+        self.name, self.message = name, message
+
+
+def _headers(archive) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """Shape and dtype of every array of an .npz archive, read from the headers only."""
+    from numpy.lib import format as npformat
+
+    found = {}
+    for info in archive.infolist():
+        name = info.filename.removesuffix(".npy")
+        with archive.open(info) as stream:
+            try:
+                version = npformat.read_magic(stream)
+                if version == (1, 0):
+                    shape, _, dtype = npformat.read_array_header_1_0(stream)
+                else:
+                    shape, _, dtype = npformat.read_array_header_2_0(stream)
+            except (ValueError, EOFError, OSError) as exc:
+                raise _BadArray(name, f"must be a numpy array (.npy); got a member that is "
+                                      f"not one ({_clip(str(exc))})") from None
+        found[name] = (tuple(shape), np.dtype(dtype))
+    return found
+
+
+def _checked_arrays(arrays: Mapping[str, object], taxonomy: Taxonomy | None
+                    ) -> dict[str, np.ndarray]:
+    """The user-data arrays, each checked against :data:`DATA_ARRAYS` (``_BadArray`` if not)."""
+    out: dict[str, np.ndarray] = {}
+    features = _binary("features", arrays["features"])
+    n, n_features = features.shape
+    out["features"] = features
+    levels = _integers("levels", arrays["levels"], (n_features,), 1, MAX_DATA_LEVELS,
+                       f"{n_features} ints ≥ 1, one per feature")
+    if np.any(np.diff(levels) < 0):
+        raise _BadArray("levels", "features must be ordered by level (sort the columns first)")
+    unused = np.setdiff1d(np.arange(1, levels.max() + 1), levels)
+    if unused.size:
+        raise _BadArray("levels", f"must use every level from 1 to {levels.max()}; got no "
+                                  f"feature at level {int(unused[0])}")
+    out["levels"] = levels
+    if taxonomy is None:
+        labels = _integers("labels", arrays["labels"], (n,), 0, MAX_DATA_CLASSES - 1,
+                           f"{n} integer class labels, one per example")
+        present = np.unique(labels)
+        if present.size < 2:
+            raise _BadArray("labels", f"must hold at least two classes; got only class "
+                                      f"{int(present[0])}")
+        if present.size != labels.max() + 1:
+            gap = int(np.setdiff1d(np.arange(labels.max() + 1), present)[0])
+            raise _BadArray("labels", f"must give every class from 0 to {labels.max()} a "
+                                      f"training example; got none of class {gap}")
+        n_classes = int(labels.max()) + 1
+    else:
+        n_classes = taxonomy.n_classes
+        labels = _integers("labels", arrays["labels"], (n,), 0, n_classes - 1,
+                           f"{n} integer class labels, one per example")
+    out["labels"] = labels
+    if ("test_features" in arrays) != ("test_labels" in arrays):
+        raise _BadArray("test_features, test_labels", "give both or neither")
+    if "test_features" in arrays:
+        test = _binary("test_features", arrays["test_features"])
+        if test.shape[1] != n_features:
+            raise _BadArray("test_features", f"must have {n_features} columns, like features; "
+                                             f"got {test.shape[1]}")
+        out["test_features"] = test
+        out["test_labels"] = _integers("test_labels", arrays["test_labels"], (len(test),), 0,
+                                       n_classes - 1, f"{len(test)} integer class labels, one "
+                                       "per test example")
+    if "kinds" in arrays:
+        kinds = _integers("kinds", arrays["kinds"], (n_features,), -1, 3,
+                          f"{n_features} codes in {{-1, 0, 1, 2, 3}}")
+        out["kinds"] = kinds
+    if "edges" in arrays:
+        out["edges"] = _edges(arrays["edges"], levels)
+    return out
+
+
+def _numbers(name: str, value: object) -> np.ndarray:
+    """``value`` as a real numeric array with finite entries (``_BadArray`` if not)."""
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise _BadArray(name, f"must hold real numbers; got dtype {array.dtype}")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        where = np.argwhere(~np.isfinite(array))[0]
+        raise _BadArray(name, f"must be finite; got {array[tuple(where)]} at index "
+                              f"{_index(where)}")
+    return array
+
+
+def _binary(name: str, value: object) -> np.ndarray:
+    """A non-empty 0/1 matrix (examples by features)."""
+    array = _numbers(name, value)
+    if array.ndim != 2 or array.size == 0:
+        raise _BadArray(name, f"must be a non-empty binary matrix (n_examples, n_features); got "
+                              f"shape {array.shape}")
+    bad = (array != 0) & (array != 1)
+    if bad.any():
+        where = np.argwhere(bad)[0]
+        raise _BadArray(name, f"must be a binary matrix (every entry 0 or 1); got "
+                              f"{array[tuple(where)]} at row {where[0]}, column {where[1]}")
+    return array
+
+
+def _integers(name: str, value: object, shape: tuple[int, ...], low: int, high: int,
+              what: str) -> np.ndarray:
+    """An int64 array of ``shape`` with whole values in [low, high]."""
+    array = _numbers(name, value)
+    if array.shape != shape:
+        raise _BadArray(name, f"must be {what}, shape {shape}; got shape {array.shape}")
+    if array.dtype.kind == "f" and np.any(array != np.round(array)):
+        where = np.argwhere(array != np.round(array))[0]
+        raise _BadArray(name, f"must be {what} (whole numbers); got {array[tuple(where)]} at "
+                              f"index {_index(where)}")
+    if array.size and (array.min() < low or array.max() > high):
+        raise _BadArray(name, f"must be in [{low}, {high}]; got [{array.min()}, {array.max()}]")
+    return array.astype(np.int64)
+
+
+def _edges(value: object, levels: np.ndarray) -> np.ndarray:
+    """Composition edges (E, 2): ids in range, the child one level below, none twice."""
+    array = _numbers("edges", value)
+    if array.size == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    if array.ndim != 2 or array.shape[1] != 2:
+        raise _BadArray("edges", f"must be (parent, child) pairs, shape (n_edges, 2); got shape "
+                                 f"{array.shape}")
+    edges = _integers("edges", array, array.shape, 0, len(levels) - 1,
+                      "feature ids (parent, child)")
+    if not np.all(levels[edges[:, 0]] == levels[edges[:, 1]] + 1):
+        raise _BadArray("edges", "each child must sit exactly one level below its parent")
+    if len(np.unique(edges, axis=0)) != len(edges):
+        raise _BadArray("edges", "must not hold the same (parent, child) edge twice")
+    return edges
+
+
+def _index(where: np.ndarray) -> str:
+    return str(int(where[0])) if len(where) == 1 else str([int(i) for i in where])
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _shown_path(path: str | Path) -> str:
+    return repr(_clip(str(path)))
+
+
+def _world(arrays: Mapping[str, np.ndarray], taxonomy: Taxonomy | None) -> World:
+    """The World of checked user-data arrays (see :func:`_checked_arrays`)."""
+    features, levels, labels = arrays["features"], arrays["levels"], arrays["labels"]
+    taxonomy = taxonomy or default_taxonomy(max(int(labels.max(initial=0)) + 1, 2), 1)
+    test_features = arrays.get("test_features", features)
+    test_labels = arrays.get("test_labels", labels)
+    n_features = len(levels)
+    kind = arrays.get("kinds", np.full(n_features, UNLABELLED))
+    child_ptr, child_idx = _edges_to_csr(arrays.get("edges", np.zeros((0, 2))), levels)
+    return World(
+        taxonomy,
+        levels,
+        np.full(n_features, -1, dtype=np.int64),
+        kind,
+        child_ptr,
+        child_idx,
+        _examples_from_dense(features, labels),
+        _examples_from_dense(test_features, test_labels),
+    )
 
 
 def _edges_to_csr(edges, levels) -> tuple[np.ndarray, np.ndarray]:
     edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
-    if len(edges) and not np.all(levels[edges[:, 0]] == levels[edges[:, 1]] + 1):
-        raise ValueError("edges: each child must sit exactly one level below its parent")
     edges = edges[np.lexsort((edges[:, 1], edges[:, 0]))]
     counts = np.bincount(edges[:, 0], minlength=len(levels))
     return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), edges[:, 1].copy()

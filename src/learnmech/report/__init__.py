@@ -1,6 +1,8 @@
-"""Reports: figures (:mod:`.figures`, matplotlib) and the HTML page of a run (:mod:`.html`).
+"""Reports: the self-contained HTML page of a run, a sweep, a tune or several (:mod:`.html`).
 
-Importing this package loads neither matplotlib nor jinja2; they load when used.
+The report reads run, sweep and tune directories' files only; its figures come from
+:mod:`learnmech.plots` (drawn by the run layer), its intervals from
+:mod:`learnmech.plots.intervals`. Importing this package loads no jinja2; it loads when used.
 """
 
 from learnmech.report.html import render_report

@@ -28,6 +28,7 @@ from typing import Any
 
 from learnmech.core.atomic import atomic_write_text
 from learnmech.core.errors import InputError
+from learnmech.plots.intervals import headline_metrics, is_number, mean_interval
 
 __all__ = ["ReportError", "build_report", "detect_kind", "render_report",
            "render_sweep_report", "render_tune_report"]
@@ -50,27 +51,11 @@ def render_report(run_dir: str | Path) -> Path:
         (``*_verdict`` keys coloured), figures with captions, the config (collapsible),
         package versions.
     """
-    import yaml
-
     run_dir = Path(run_dir)
-    config = yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8")) or {}
-    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
-    meta = {k: config.pop(k, None) for k in ("experiment", "timestamp", "command", "versions")}
-    notes_path = run_dir / "notes.md"
-    notes = notes_path.read_text(encoding="utf-8") if notes_path.exists() else ""
+    item = _run_item(run_dir)  # the same data as the run's section of a combined page
     html = _env().get_template("report.html").render(
-        title=meta["experiment"] or run_dir.name,
-        timestamp=meta["timestamp"] or "",
-        command=meta["command"] or "",
-        versions=meta["versions"] or {},
-        run_dir=run_dir.name,
-        paragraphs=[p.strip() for p in notes.split("\n\n") if p.strip()],
-        summary=[_summary_row(k, v) for k, v in summary.items()],
-        verdicts=_verdict_rows(summary),
-        metrics=_metrics_overview(run_dir / "metrics.csv"),
-        figures=_figures(run_dir / "figures"),
-        config_yaml=yaml.safe_dump(config, sort_keys=False, allow_unicode=True),
-    )
+        **item, title=item["experiment"], run_dir=run_dir.name,
+        metrics=_metrics_overview(run_dir / "metrics.csv"))
     path = run_dir / "report.html"
     atomic_write_text(path, html)
     return path
@@ -290,8 +275,6 @@ def _sweep_item(sweep_dir: Path) -> dict[str, Any]:
     """The template data of one sweep: grid, verdict counts, metric intervals, figures."""
     import yaml
 
-    from learnmech.runs.sweep import headline_metrics, mean_interval
-
     manifest = json.loads((sweep_dir / "sweep.json").read_text(encoding="utf-8"))
     grid = manifest["grid"]
     rows = []
@@ -328,7 +311,7 @@ def _sweep_item(sweep_dir: Path) -> dict[str, Any]:
             holds_all, total_all = holds_all + holds, total_all + len(values)
             text = f"holds {holds}/{len(values)}"
             mean, half, n = mean_interval([r["summary"].get(agreement_key) for r in group
-                                           if _is_number(r["summary"].get(agreement_key))])
+                                           if is_number(r["summary"].get(agreement_key))])
             if n:
                 text += f"; agreement {_interval_text(mean, half, n)}"
             css = "holds" if values and holds == len(values) else "fails" if holds == 0 \
@@ -426,10 +409,6 @@ def _interval_text(mean: float, half: float, n: int) -> str:
     if n == 1 or not math.isfinite(half):
         return f"{mean:.4g} (n={n})"
     return f"{mean:.4g} ± {half:.2g} (n={n})"
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _short(value: Any) -> str:

@@ -9,23 +9,34 @@ A run directory holds (see ``shared/design/architecture.md``, "The run contract"
     summary.json    one flat JSON object (NaN/inf -> null)
     report.html     self-contained page (written last: its presence means the run finished)
 
-Every file is written to a hidden temporary name in the same directory and renamed, so no file
-is ever half-written under its final name. When the experiment fails, the directory keeps
-``config.yaml`` and gains ``error.txt`` with the traceback, and holds no ``summary.json`` or
-``report.html``; when the writing itself fails, the files finished before it stay (each whole)
-beside ``error.txt``, and ``report.html``, written last, is absent.
+The directory is atomic as a whole: a run is built in a hidden partial folder beside its final
+place, ``.<name>.partial-<pid>/<name>``, and renamed onto ``<name>`` when complete
+(:func:`learnmech.core.atomic.atomic_dir`), so a crash or a kill at any moment (SIGKILL
+included) leaves either no run directory or a complete one. A partial folder left by a kill is
+hidden and is removed by the next run into the same target. Inside it, every file is written to
+a temporary name and renamed, ``report.html`` last. When the experiment (or the writing) fails,
+the attempt -- ``config.yaml`` and ``error.txt`` with the traceback -- is kept beside the target
+as ``<name>.failed`` and the target itself is not created; the next successful run into the
+target removes ``<name>.failed``.
+
+An unusable output directory (it exists and is not empty, is a file, lies under a file, is a
+dangling symbolic link, cannot be created, or has a name too long for the file system) is
+refused with a :class:`RunDirError` before any work, as is any other bad input.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import io
 import json
 import math
+import os
 import platform
 import re
 import shlex
+import shutil
 import sys
 import traceback
 from collections.abc import Iterable, Mapping
@@ -33,13 +44,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from learnmech.core.atomic import atomic_path, atomic_write_text
+from learnmech.core.atomic import atomic_dir, atomic_path, atomic_write_text, is_partial
 from learnmech.core.config import ExperimentConfig, resolve_config, to_plain_dict
 from learnmech.core.errors import InputError
 from learnmech.core.registry import Experiment, get
 from learnmech.core.result import Result
 
-__all__ = ["RunDirError", "default_run_dir", "package_versions", "run_experiment",
+__all__ = ["RunDirError", "check_out", "default_run_dir", "package_versions", "run_experiment",
            "write_config", "write_run_dir"]
 
 _VERSIONED = ("numpy", "scipy", "numba", "matplotlib", "pydantic")
@@ -47,7 +58,7 @@ _FIGURE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
 class RunDirError(InputError):
-    """The output directory cannot be used (it exists and is not empty, or is a file)."""
+    """The output directory cannot be used (not empty, a file, under a file, not writable...)."""
 
 
 def run_experiment(
@@ -61,9 +72,13 @@ def run_experiment(
     runs_root: str | Path = "runs",
     command: str | None = None,
 ) -> Path:
-    """Resolve the config, run the experiment and write its run directory.
+    """Resolve the config, run the experiment and write its run directory, atomically.
 
-    Bad input is refused before any work and before any directory is created.
+    Bad input is refused before any work and before any directory is created. The run is
+    built in a hidden partial folder and renamed onto ``out`` when complete (module
+    docstring); an ``out`` that is itself named as a hidden partial folder
+    (``.<name>.partial-<tag>``, as a sweep names its runs) is written in place, its owner
+    renaming it.
 
     Parameters
     ----------
@@ -72,7 +87,7 @@ def run_experiment(
     sets, config_file, seed, overrides
         See :func:`learnmech.core.config.resolve_config`.
     out : str or Path, optional
-        The run directory; it must not exist or be empty. Default
+        The run directory; it must not exist or be empty (see :func:`check_out`). Default
         ``<runs_root>/<experiment>-<YYYYmmdd-HHMMSS>`` (with ``-2``, ``-3``, ... if taken).
     runs_root : str or Path
         Parent of the default run directory.
@@ -82,15 +97,18 @@ def run_experiment(
     Returns
     -------
     Path
-        The run directory.
+        The run directory (``out``; ``out-2``, ``out-3``, ... only if another process filled
+        ``out`` while this run worked).
 
     Raises
     ------
     UnknownExperimentError, ConfigError, RunDirError
         Bad input; nothing was run or created.
     Exception
-        Whatever the experiment raised; ``error.txt`` in the run directory holds the
-        traceback, and the exception carries a note naming the directory.
+        Whatever the experiment raised; ``<out>.failed/error.txt`` holds the traceback (beside
+        ``config.yaml``), the exception carries a note naming it, and ``out`` is not created.
+    KeyboardInterrupt, SystemExit
+        An interrupt: nothing is left (the partial folder is removed).
     """
     experiment = get(experiment_id)
     config = resolve_config(
@@ -101,21 +119,98 @@ def run_experiment(
     if out is None:
         out = default_run_dir(experiment_id, root=runs_root, when=started)
     out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise RunDirError(f"--out {str(out)!r} exists and is not an empty directory; "
-                          "choose another or remove it")
-    out.mkdir(parents=True, exist_ok=True)
+    target = check_out(out)
     timestamp = started.isoformat(timespec="seconds")
+    fill = functools.partial(_fill, experiment=experiment, config=config, timestamp=timestamp,
+                             command=command)
+    if is_partial(target):  # the caller builds this hidden folder and renames it itself
+        _make_dirs(target, out)
+        fill(target, failed=None)
+        return out
+    created = _make_dirs(target.parent, out)
+    stack = contextlib.ExitStack()
     try:
-        write_config(out, experiment, config, timestamp=timestamp, command=command)
-        result = experiment.run(config)
-        write_run_dir(out, experiment, config, result, timestamp=timestamp, command=command)
-    except BaseException as exc:
-        atomic_write_text(out / "error.txt", traceback.format_exc())
-        if isinstance(exc, Exception):
-            exc.add_note(f"run directory: {out} (traceback in {out / 'error.txt'})")
-        raise
+        work = stack.enter_context(atomic_dir(target))
+    except OSError as exc:
+        _remove_dirs(created)
+        raise RunDirError(f"--out {_quoted(out)} cannot be created "
+                          f"({exc.strerror or exc})") from None
+    finished = False
+    try:
+        with stack:
+            fill(work, failed=target.with_name(target.name + ".failed"))
+            finished = True
+    except OSError as exc:
+        if not finished:
+            raise
+        return _keep_beside(Path(exc.filename), target, out)  # `out` was filled meanwhile
+    shutil.rmtree(target.with_name(target.name + ".failed"), ignore_errors=True)
     return out
+
+
+def check_out(out: str | Path) -> Path:
+    """The directory a run into ``out`` is renamed onto; RunDirError when ``out`` is unusable.
+
+    ``out`` must be absent or an empty directory (a symbolic link to an empty directory
+    stands for that directory), its name and path must fit the file system, and its nearest
+    existing ancestor must be a writable directory. Nothing is created.
+
+    Returns
+    -------
+    Path
+        ``out`` as an absolute path (a symbolic link resolved).
+
+    Raises
+    ------
+    RunDirError
+        Saying which of the above ``out`` breaks.
+    """
+    out = Path(out)
+    shown = _quoted(out)
+    target = Path(os.path.abspath(out))  # lexical: nothing is touched yet
+    if not target.name:
+        raise RunDirError(f"--out {shown} must name a directory inside an existing one")
+    ancestor = target.parent
+    while not os.path.lexists(ancestor):
+        ancestor = ancestor.parent
+    name_max = _pathconf(ancestor, "PC_NAME_MAX", 255)
+    path_max = _pathconf(ancestor, "PC_PATH_MAX", 4096)
+    for part in target.parts:
+        if len(os.fsencode(part)) > name_max:
+            raise RunDirError(f"--out {shown} has a name of {len(os.fsencode(part))} bytes; "
+                              f"the file system allows at most {name_max}")
+    room = path_max - _PATH_ROOM
+    if len(os.fsencode(str(target))) > room:
+        raise RunDirError(f"--out {shown} is a path of {len(os.fsencode(str(target)))} bytes; "
+                          f"a run directory's path may have at most {room} (its files go "
+                          "below it)")
+    try:
+        if os.path.islink(target):
+            if not target.exists():
+                raise RunDirError(f"--out {shown} is a dangling symbolic link (to "
+                                  f"{_quoted(os.readlink(target))}); remove it or choose "
+                                  "another")
+            target = Path(os.path.realpath(target))
+        taken = target.exists() and (not target.is_dir() or any(target.iterdir()))
+        if taken:
+            raise RunDirError(f"--out {shown} exists and is not an empty directory; "
+                              "choose another or remove it")
+        if os.path.islink(ancestor) and not ancestor.exists():
+            raise RunDirError(f"--out {shown} lies under a dangling symbolic link, "
+                              f"{_quoted(ancestor)}")
+        if not ancestor.is_dir():
+            raise RunDirError(f"--out {shown} lies under {_quoted(ancestor)}, which is a file, "
+                              "not a directory")
+    except OSError as exc:
+        raise RunDirError(f"--out {shown} cannot be used ({exc.strerror or exc})") from None
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise RunDirError(f"--out {shown} cannot be created: {_quoted(ancestor)} is not "
+                          "writable")
+    return target
+
+
+#: Bytes of path kept free below a run directory for its partial folder and its files.
+_PATH_ROOM = 512
 
 
 def write_run_dir(
@@ -231,7 +326,7 @@ def _package_versions() -> tuple[tuple[str, str], ...]:
     """The versions of :func:`package_versions`, as a hashable tuple (cached)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from learnmech import __version__
+    from learnmech.core.version import __version__
 
     found = {"python": platform.python_version()}
     for name in _VERSIONED:
@@ -245,6 +340,99 @@ def _package_versions() -> tuple[tuple[str, str], ...]:
 
 
 # --------------------------------------------------------------------------- internals
+
+
+def _fill(work: Path, *, experiment: Experiment, config: ExperimentConfig, timestamp: str,
+          command: str | None, failed: Path | None) -> None:
+    """Run the experiment and write its run contract into ``work``.
+
+    On an exception ``work`` gains ``error.txt``; with ``failed`` given, it is then moved there
+    (replacing an older failed attempt). An interrupt (KeyboardInterrupt, SystemExit) with
+    ``failed`` given propagates untouched, so that the partial folder is simply removed.
+    """
+    try:
+        write_config(work, experiment, config, timestamp=timestamp, command=command)
+        result = experiment.run(config)
+        write_run_dir(work, experiment, config, result, timestamp=timestamp, command=command)
+    except BaseException as exc:
+        if failed is not None and not isinstance(exc, Exception):
+            raise
+        with contextlib.suppress(OSError):
+            atomic_write_text(work / "error.txt", traceback.format_exc())
+        kept = work
+        if failed is not None:
+            shutil.rmtree(failed, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                os.replace(work, failed)
+                kept = failed
+        if isinstance(exc, Exception):
+            exc.add_note(f"run failed; the attempt is kept in {kept} (config.yaml, traceback "
+                         f"in {kept / 'error.txt'})")
+        raise
+
+
+def _make_dirs(path: Path, out: Path) -> list[Path]:
+    """Create ``path`` and its missing parents; the ones created, outermost first.
+
+    On failure, removes what it created and raises RunDirError naming ``out``.
+    """
+    missing = []
+    probe = path
+    while not os.path.lexists(probe):
+        missing.append(probe)
+        probe = probe.parent
+    missing.reverse()
+    created = []
+    try:
+        for folder in missing:
+            folder.mkdir()
+            created.append(folder)
+    except OSError as exc:
+        _remove_dirs(created)
+        raise RunDirError(f"--out {_quoted(out)} cannot be created "
+                          f"({exc.strerror or exc})") from None
+    return created
+
+
+def _remove_dirs(created: list[Path]) -> None:
+    """Remove the (empty) directories :func:`_make_dirs` created, innermost first."""
+    for folder in reversed(created):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _keep_beside(work: Path, target: Path, out: Path) -> Path:
+    """Move a finished run whose target was filled meanwhile to ``<out>-2``, ``-3``, ..."""
+    for n in range(2, 10_000):
+        candidate = target.with_name(f"{target.name}-{n}")
+        if os.path.lexists(candidate):
+            continue
+        try:
+            os.rename(work, candidate)
+        except OSError:
+            continue
+        with contextlib.suppress(OSError):
+            work.parent.rmdir()
+        return out.with_name(candidate.name)
+    raise RunDirError(f"--out {_quoted(out)} was filled by another process while this run "
+                      f"worked; the finished run is left in {work}")
+
+
+def _pathconf(path: Path, name: str, default: int) -> int:
+    """``os.pathconf(path, name)``, or ``default`` when the system cannot say."""
+    try:
+        value = os.pathconf(path, name)
+    except (OSError, ValueError):
+        return default
+    return value if value and value > 0 else default
+
+
+def _quoted(path: str | Path, limit: int = 200) -> str:
+    """A path quoted for a message, its middle cut when longer than ``limit`` characters."""
+    text = str(path)
+    if len(text) > limit:
+        text = f"{text[: limit // 2]}...{text[-limit // 2:]}"
+    return repr(text)
 
 
 def _scalar(value: Any) -> Any:

@@ -27,7 +27,9 @@ finish.
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
+import io
 import json
 import math
 import shutil
@@ -37,9 +39,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from learnmech.core.atomic import atomic_write_text
 from learnmech.core.config import ConfigError, config_keys, resolve_config
 from learnmech.core.errors import InputError
+from learnmech.core.progress import bar
 from learnmech.core.registry import Experiment, get
+from learnmech.core.rows import csv_cell
+from learnmech.plots.intervals import is_number
+from learnmech.report.html import render_tune_report
+from learnmech.runs.executors import LocalExecutor, default_workers
+from learnmech.runs.sweep.execute import execute_run
+from learnmech.runs.sweep.plan import RunTask, short_hash
 
 __all__ = ["ParamSpec", "TuneError", "TunePlan", "TuneResult", "parse_param", "plan_tune",
            "run_tune"]
@@ -133,8 +143,7 @@ def parse_param(experiment_id: str, text: str) -> ParamSpec:
         low, high = (yaml.safe_load(p) for p in parts[:2])
     except yaml.YAMLError:
         raise TuneError(usage) from None
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-               for v in (low, high)):
+    if not all(is_number(v) and math.isfinite(v) for v in (low, high)):
         raise TuneError(usage)
     if not low < high:
         raise TuneError(f"--param {key}: low must be below high; got {low}:{high}")
@@ -262,10 +271,9 @@ def plan_tune(
             resolve_config(experiment_id, experiment.config_cls, file=config_file, sets=sets,
                            seed=seed, overrides={**smoke_overrides, **setting})
     if study is None:
-        digest = hashlib.sha1(json.dumps(
-            [experiment_id, [(s.key, s.text) for s in specs], metric, direction, seed,
-             list(sets), smoke, None if config_file is None else str(config_file)],
-            default=str).encode()).hexdigest()[:8]
+        digest = short_hash([experiment_id, [(s.key, s.text) for s in specs], metric, direction,
+                             seed, list(sets), smoke,
+                             None if config_file is None else str(config_file)])
         study = f"{experiment_id}-{digest}"
     out = Path(out) if out is not None else Path(runs_root) / f"tune-{study}"
     if out.exists() and not out.is_dir():
@@ -296,9 +304,6 @@ def run_tune(plan: TunePlan, executor: Any = None, *, command: str = "") -> Tune
     """
     import optuna
 
-    from learnmech.core.progress import bar
-    from learnmech.runs.sweep import RunTask, execute_run
-
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
         study = optuna.create_study(storage=_storage(plan.storage), study_name=plan.study,
@@ -313,9 +318,7 @@ def run_tune(plan: TunePlan, executor: Any = None, *, command: str = "") -> Tune
     (plan.out / "trials").mkdir(parents=True, exist_ok=True)
     own = executor is None
     if own:
-        from learnmech.runs.executors import LocalExecutor
-
-        executor = LocalExecutor(min(plan.trials, _cores()))
+        executor = LocalExecutor(min(plan.trials, default_workers()))
     smoke = dict(plan.experiment.smoke) if plan.smoke else {}
     started = time.perf_counter()
     in_flight: dict[Any, Any] = {}
@@ -405,9 +408,8 @@ def _objective(outcome: Any, run_dir: Path, metric: str) -> tuple[float | None, 
         return None, f"the run failed: {outcome.error}"
     summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
     value = summary.get(metric)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value is None:
-        numeric = [k for k, v in summary.items()
-                   if isinstance(v, int | float) and not isinstance(v, bool)]
+    if not is_number(value):
+        numeric = [k for k, v in summary.items() if is_number(v)]
         if metric in summary and value is None:
             return None, f"metric {metric!r} is undefined (null) in this run"
         return None, (f"--metric {metric!r} is not a numeric summary key of "
@@ -440,11 +442,8 @@ def _drop_others(trials_dir: Path, best: dict[str, Any] | None) -> None:
 def _write_outputs(plan: TunePlan, study: Any, best: dict[str, Any] | None,
                    command: str) -> None:
     """tune.json, tune.csv, figures and report.html."""
-    import csv
-    import io
-
-    from learnmech.core.atomic import atomic_path, atomic_write_text
-    from learnmech.report.figures import optimization_history, trial_scatter
+    from learnmech.plots.theme import save
+    from learnmech.plots.tuning import optimization_history, trial_scatter
 
     trials = sorted(study.trials, key=lambda t: t.number)
     complete = [t for t in trials if t.state.name == "COMPLETE"]
@@ -458,8 +457,8 @@ def _write_outputs(plan: TunePlan, study: Any, best: dict[str, Any] | None,
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["number", "state", "value", *keys, "run"])
     for t in trials:
-        writer.writerow([t.number, t.state.name.lower(), "" if t.value is None else repr(t.value),
-                         *(_cell(t.params.get(k)) for k in keys), t.user_attrs.get("run", "")])
+        writer.writerow([t.number, t.state.name.lower(), csv_cell(t.value),
+                         *(csv_cell(t.params.get(k)) for k in keys), t.user_attrs.get("run", "")])
     atomic_write_text(plan.out / "tune.csv", buffer.getvalue())
     folder = plan.out / "figures"
     folder.mkdir(exist_ok=True)
@@ -475,23 +474,8 @@ def _write_outputs(plan: TunePlan, study: Any, best: dict[str, Any] | None,
                                     direction=plan.direction),
         }
         for name, figure in figures.items():
-            with atomic_path(folder / f"{name}.png") as tmp:
-                figure.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
-    from learnmech.report.html import render_tune_report
-
+            save(figure, folder / f"{name}.png", dpi=110)
     render_tune_report(plan.out)
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    return repr(value) if isinstance(value, float) else value
-
-
-def _cores() -> int:
-    from learnmech.runs.executors import default_workers
-
-    return default_workers()
 
 
 def _mask_password(url: str) -> str:

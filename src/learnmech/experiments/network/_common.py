@@ -11,13 +11,54 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from learnmech.core.config import ExperimentConfig, Section
 
 #: image/vector classification sets an experiment may train on
 ClassificationSet = Literal["digits", "fashion-mnist", "mnist1d", "gaussian-mixture"]
 Width = Annotated[int, Field(ge=1, le=65536)]
+
+
+def check_device(value: str) -> str:
+    """``value`` if it is a torch device this machine has: cpu, cuda, cuda:<index> or mps.
+
+    Torch is imported only for a value other than ``"cpu"`` (the default), and the string is
+    read by ``torch.device`` itself, so what torch refuses is refused here, before any work.
+    """
+    if value == "cpu":
+        return value
+    import torch
+
+    try:
+        device = torch.device(value)
+    except (RuntimeError, ValueError, TypeError) as exc:
+        reason = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else "refused"
+        raise ValueError(f"must be a torch device: cpu, cuda, cuda:<index> or mps; got "
+                         f"{value[:80]!r} (torch: {reason})") from None
+    if device.type == "cpu":
+        return value
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            why = "torch was built without CUDA" if torch.version.cuda is None else "no GPU found"
+            raise ValueError(f"must be a device this machine has; got {value!r}, but CUDA is not "
+                             f"available here ({why}); use cpu")
+        count = torch.cuda.device_count()
+        if device.index is not None and device.index >= count:
+            raise ValueError(f"must be cuda or cuda:0..cuda:{count - 1} ({count} GPU(s) here); "
+                             f"got {value!r}")
+        return value
+    if device.type == "mps":
+        if not torch.backends.mps.is_available():
+            raise ValueError(f"must be a device this machine has; got {value!r}, but MPS is not "
+                             "available here; use cpu")
+        return value
+    raise ValueError(f"must be cpu, cuda, cuda:<index> or mps; got {value[:80]!r} (a torch "
+                     f"device of type {device.type!r}, which the experiments do not run on)")
+
+
+#: a torch device string, checked by :func:`check_device`
+Device = Annotated[str, Field(min_length=1), AfterValidator(check_device)]
 
 
 class DataSection(Section):
@@ -38,7 +79,8 @@ class TrainSection(Section):
     momentum: float = Field(0.0, ge=0.0, lt=1.0, description="SGD momentum")
     weight_decay: float = Field(0.0, ge=0.0, le=10.0, description="L2 weight decay")
     records: int = Field(30, ge=2, le=1000, description="log-spaced recording points")
-    device: str = Field("cpu", min_length=1, description="torch device: cpu, cuda, cuda:0, ...")
+    device: Device = Field("cpu", description="torch device: cpu, cuda, cuda:0, ... (one this "
+                           "machine has)")
 
 
 class NetworkConfig(ExperimentConfig):

@@ -136,7 +136,7 @@ def _summary(config: Config, curves) -> dict:
 def _figures(config: Config, curves) -> dict:
     import numpy as np
 
-    from learnmech.report import figures as fig
+    from learnmech import plots as fig
 
     steps = next(iter(curves.values()))["acc_A"][0]
     out = {"forgetting_by_weight_decay": fig.curves_with_bands(

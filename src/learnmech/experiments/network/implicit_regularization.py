@@ -149,8 +149,8 @@ def _final_rows(finals) -> list[dict]:
 def _figures(config: Config, rows, finals, widths) -> dict:
     import numpy as np
 
+    from learnmech import plots as fig
     from learnmech.experiments.network._common import mean_series
-    from learnmech.report import figures as fig
 
     s = config.seeds
     params = [_mean(finals, w, "params_over_n", s) for w in widths]

@@ -240,7 +240,7 @@ ESTIMATOR_PARAM = {"binned": "bins", "kde": "noise_var", "knn": "k"}
 
 def _figures(config: Config, table: _Table) -> dict:
     np = table.np
-    from learnmech.report import figures as fig
+    from learnmech import plots as fig
 
     out = {}
     res = resolutions(config)

@@ -128,7 +128,7 @@ def _summary(config: Config, rows, levels) -> dict:
 def _figures(config: Config, rows, levels) -> dict:
     import numpy as np
 
-    from learnmech.report import figures as fig
+    from learnmech import plots as fig
 
     eps = config.headline_noise
     out = {}

@@ -36,6 +36,7 @@ from pydantic import Field, model_validator
 from learnmech.core.config import ExperimentConfig
 from learnmech.core.registry import Experiment
 from learnmech.core.result import Result
+from learnmech.experiments.network._common import Device
 
 ACTIVATIONS = ("relu", "linear")
 DATASET_KEYS = {"digits": "", "mnist-5k": "_mnist", "fashion-mnist": "_fashion_mnist"}
@@ -80,7 +81,8 @@ class Config(ExperimentConfig):
     pca_components: int = Field(10, ge=1, le=784, description="PCA dimensions of the baseline "
                                 "(at most the pixels and the primary examples; He & Su: 100)")
     seeds: int = Field(3, ge=1, le=100, description="seeds per class pair (data draw, init)")
-    device: str = Field("cpu", min_length=1, description="torch device: cpu, cuda, cuda:0, ...")
+    device: Device = Field("cpu", description="torch device: cpu, cuda, cuda:0, ... (one this "
+                           "machine has)")
     centre_pixels: bool = Field(
         True, description="map pixels from [0, 1] to [-1, 1] before training, as He & Su's "
         "Normalize((0.5,), (0.5,)) does (the K-means baselines are unchanged by it)")
@@ -332,7 +334,7 @@ def _summary(config: Config, runs: list[dict], np) -> dict:
 def _figures(config: Config, curves: dict, runs: list[dict]) -> dict:
     import numpy as np
 
-    from learnmech.report import figures as fig
+    from learnmech import plots as fig
 
     out = {}
     for name, found in curves.items():

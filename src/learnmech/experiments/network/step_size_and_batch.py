@@ -164,7 +164,7 @@ def _summary(config: Config, rows) -> dict:
 def _figures(config: Config, summary) -> dict:
     import numpy as np
 
-    from learnmech.report import figures as fig
+    from learnmech import plots as fig
 
     out = {}
     for axis, values, label in (("eta", config.etas, "step size η"),

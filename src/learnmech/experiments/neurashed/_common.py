@@ -45,6 +45,22 @@ class NeurashedConfig(ExperimentConfig):
             )
         return self
 
+    @model_validator(mode="after")
+    def _check_data(self) -> NeurashedConfig:
+        """Read and validate the user's data file in full now, before any work."""
+        if self.world.data is None:
+            return self
+        from learnmech.neurashed.world import read_data
+
+        levels = int(read_data(self.world.data)["levels"].max())  # InputError names the array
+        omega = self.train.omega
+        if isinstance(omega, tuple) and len(omega) != levels:
+            raise ValueError(
+                f"train.omega: must be one value or {levels} values (one per level of the "
+                f"features in world.data); got {len(omega)}"
+            )
+        return self
+
 
 # element types of swept tuples: each value carries its accepted range
 PoolSize = Annotated[int, Field(ge=0, le=10**6)]

@@ -185,7 +185,7 @@ def _summary(curves, config: Config) -> dict:
 def _figures(curves, config: Config) -> dict:
     import numpy as np
 
-    from learnmech.report import figures as fig
+    from learnmech import plots as fig
 
     out = {}
     steps = next(iter(curves.values()))["acc_A"][0]

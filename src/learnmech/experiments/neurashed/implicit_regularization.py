@@ -94,7 +94,8 @@ def _threshold_check(recorder, sim, config: Config) -> dict | None:
 
     For each training example x and each interval between records, the mean over x's private
     nuisance features of Δ log λ / Δt is set against the prediction at the interval's mean p_y.
-    None where the prediction does not apply (rules other than multiplicative, flow readout).
+    None where the prediction does not apply (rules other than multiplicative, flow readout)
+    or nothing can check it (no nuisance feature is held by one training example only).
     """
     import numpy as np
 
@@ -108,6 +109,8 @@ def _threshold_check(recorder, sim, config: Config) -> dict | None:
     features = world.train.to_sparse(world.n_features)
     counts = np.asarray(features.sum(axis=0)).ravel()
     private = (world.kind == NUISANCE) & (counts == 1)
+    if not private.any():  # every nuisance feature is shared (a small pool, many examples)
+        return None
     owner = np.asarray(features[:, private].argmax(axis=0)).ravel()  # the example holding it
     held = np.bincount(owner, minlength=n)
     has_private = held > 0
@@ -181,9 +184,9 @@ def _summary(config: Config, finals: dict, semantic: int, threshold: dict) -> di
 def _figures(config, rows, finals, pools, recorder, sim, threshold) -> dict:
     import numpy as np
 
+    from learnmech import plots as fig
     from learnmech.neurashed.observables import series
     from learnmech.neurashed.world import KIND_NAMES
-    from learnmech.report import figures as fig
 
     gamma = config.train.gamma
     pool = _headline_pool(config)
@@ -233,7 +236,7 @@ def _threshold_figure(threshold, config):
     import numpy as np
     from matplotlib.figure import Figure
 
-    from learnmech.report.figures import style
+    from learnmech.plots import style
 
     eta, gamma = config.train.eta, config.train.gamma
     p = np.linspace(0, 1, 200)

@@ -104,7 +104,7 @@ def _summary(clean, default, config: Config) -> dict:
 def _figures(planes, config: Config) -> dict:
     import numpy as np
 
-    from learnmech.report import figures as fig
+    from learnmech import plots as fig
 
     out = {}
     levels = range(1, config.world.levels + 1)

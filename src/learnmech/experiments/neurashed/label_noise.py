@@ -128,7 +128,7 @@ def _summary(recorders, config: Config) -> dict:
 def _figures(recorders, config: Config) -> dict:
     import numpy as np
 
-    from learnmech.report import figures as fig
+    from learnmech import plots as fig
 
     eps, gamma = config.headline_noise, config.train.gamma
     out = {}

@@ -39,8 +39,10 @@ def run(config: Config) -> Result:
     steps, ratio = recorder.series("elasticity_ratio")
     mean_ratio = np.nanmean(ratio, axis=0)
     trained = steps > 0  # "at some point of training": the wiring alone sets the ratio at λ0
-    candidates = np.flatnonzero(trained) if trained.any() else np.arange(len(steps))
-    best = int(candidates[np.nanargmax(mean_ratio[candidates])])
+    measured = np.isfinite(mean_ratio)  # NaN where no probe moved its own example (β·ω tiny)
+    chosen = trained & measured if (trained & measured).any() else measured
+    candidates = np.flatnonzero(chosen)
+    best = int(candidates[np.argmax(mean_ratio[candidates])]) if candidates.size else len(steps) - 1
     summary = {
         "elasticity_ratio_max": float(mean_ratio[best]),
         "elasticity_ratio_max_step": int(steps[best]),
@@ -58,8 +60,8 @@ def run(config: Config) -> Result:
 def _figures(recorder, matrices, steps, best, sim, config) -> dict:
     import numpy as np
 
+    from learnmech import plots as fig
     from learnmech.neurashed.elasticity import RELATIONS
-    from learnmech.report import figures as fig
 
     ys, labels = [], []
     for name in RELATIONS:
@@ -67,17 +69,22 @@ def _figures(recorder, matrices, steps, best, sim, config) -> dict:
         if np.isfinite(values).any():
             ys.append(values)
             labels.append(name.replace("_", " "))
+    if not ys:  # no probe moved its own example (β·ω so small that nothing changes)
+        ys, labels = [values], ["(not measurable)"]
+    ratio = recorder.series("elasticity_ratio")[1]
     taxonomy = sim.worlds[0].taxonomy
     names = [taxonomy.names[n] for n in taxonomy.class_nodes]
     group = taxonomy.class_group()
+    shown = any(bool(np.any(np.asarray(y) > 0)) for y in ys)  # log axes need something > 0
     out = {
         "similarity_by_relation": fig.curves_with_bands(
-            np.maximum(steps, 1), ys, labels=labels, xlabel="step", logy=True,
+            np.maximum(steps, 1), ys, labels=labels, xlabel="step", logx=shown, logy=shown,
             ylabel="relative similarity |Δlog p(x')| / |Δlog p(x)|"),
         "elasticity_ratio": fig.curves_with_bands(
-            np.maximum(steps, 1), [recorder.series("elasticity_ratio")[1]],
+            np.maximum(steps, 1), [ratio],
             labels=["same class / other superclass"], xlabel="step", ylabel="ratio",
-            logy=True, hlines={"acceptance: 3": 3.0}),
+            logx=bool(np.any(ratio > 0)), logy=bool(np.any(ratio > 0)),
+            hlines={"acceptance: 3": 3.0}),
     }
     for label, index in (("at_max_ratio", best), ("final", len(steps) - 1)):
         mean = np.nanmean([matrices[steps[index], s] for s in range(config.seeds)], axis=0)

@@ -81,13 +81,15 @@ def _summary(times, config: Config, n_train: int) -> dict:
 def _figures(times, config: Config, n_train: int) -> dict:
     import numpy as np
 
-    from learnmech.report import figures as fig
+    from learnmech import plots as fig
 
     out = {}
     for axis, values, label, power in (("eta", config.etas, "step size η", -1.0),
                                        ("batch", config.batches, "batch size b", 0.0)):
         measured = np.array([times[axis, v] or np.nan for v in values], dtype=float)
-        anchor = np.nanmedian(measured * np.asarray(values, float) ** (-power))
+        found = np.isfinite(measured)  # none when the share never crosses share_level
+        anchor = (np.median((measured * np.asarray(values, float) ** (-power))[found])
+                  if found.any() else np.nan)
         predicted = anchor * np.asarray(values, float) ** power
         ys = [measured, predicted]
         labels = ["measured t_c (steps)", f"prediction ∝ {label.split()[-1]}^{power:g}"]
@@ -96,7 +98,9 @@ def _figures(times, config: Config, n_train: int) -> dict:
             labels.append("measured t_c (epochs)")
         out[f"compression_time_vs_{axis}"] = fig.sweep_plot(
             values, ys, labels=labels, xlabel=label, ylabel="compression time", logx=True,
-            logy=True)
+            logy=bool(found.any()),
+            title="" if found.any() else f"the nuisance share never fell below "
+                                         f"{config.share_level:g}: no compression time")
     return out
 
 

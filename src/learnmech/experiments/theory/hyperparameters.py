@@ -180,7 +180,7 @@ def _figures(config, history, predicted, measured) -> dict:
     import numpy as np
     from matplotlib.figure import Figure
 
-    from learnmech.report.figures import style
+    from learnmech.plots import style
 
     style()
     fig = Figure(figsize=(10.0, 3.8))

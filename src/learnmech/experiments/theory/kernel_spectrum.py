@@ -12,7 +12,7 @@ degree is half learned (κ(n) = λ_l) against the cumulative multiplicity Σ_{l'
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from learnmech.core.config import ExperimentConfig
 from learnmech.core.registry import Experiment
@@ -43,6 +43,23 @@ class Config(ExperimentConfig):
                         description="points of the empirical Gram matrix check")
     gram_degrees: int = Field(3, ge=0, le=20,
                               description="degrees checked against the Gram matrix (0..this)")
+
+    @model_validator(mode="after")
+    def _check_gram(self) -> Config:
+        """The Gram check needs its degrees computed and their modes fewer than its points."""
+        from learnmech.theory import harmonic_multiplicity
+
+        if self.gram_degrees > self.lmax:
+            raise ValueError(f"gram_degrees: must be at most lmax = {self.lmax} (only degrees "
+                             f"0..lmax are computed); got {self.gram_degrees}")
+        modes = sum(int(harmonic_multiplicity(self.d, degree))
+                    for degree in range(self.gram_degrees + 1))
+        if modes > self.gram_n:
+            raise ValueError(
+                f"gram_n: must be at least the {modes} spherical-harmonic modes of degrees "
+                f"0..gram_degrees = {self.gram_degrees} in d = {self.d} (raise gram_n, or lower "
+                f"gram_degrees or d); got {self.gram_n}")
+        return self
 
 
 def spectrum(config: Config, activation: str, depth: int):
@@ -146,7 +163,7 @@ def _figures(config, table, measured, predicted, eig) -> dict:
     import numpy as np
     from matplotlib.figure import Figure
 
-    from learnmech.report.figures import style
+    from learnmech.plots import style
 
     style()
     acts = config.sweep.activations

@@ -288,7 +288,7 @@ def _rows(sizes, mean, stderr, per_seed, predicted_at, trained) -> list[dict]:
 def _figures(config, curve_n, curves, sizes, mean, stderr, predicted_at, trained) -> dict:
     from matplotlib.figure import Figure
 
-    from learnmech.report.figures import style
+    from learnmech.plots import style
 
     style()
     fig = Figure(figsize=(6.4, 4.6))
@@ -329,7 +329,7 @@ def _network_figure(config: Config, trained: list[dict]):
     import numpy as np
     from matplotlib.figure import Figure
 
-    from learnmech.report.figures import style
+    from learnmech.plots import style
 
     style()
     ns = config.network.n

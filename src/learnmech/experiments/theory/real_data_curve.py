@@ -159,7 +159,7 @@ def _figure(config, sizes, curve_n, found) -> dict:
     import numpy as np
     from matplotlib.figure import Figure
 
-    from learnmech.report.figures import style
+    from learnmech.plots import style
 
     style()
     fig = Figure(figsize=(5.0 * len(found), 4.0))
