@@ -2,7 +2,10 @@
 (He & Su, ICLR 2020).
 
 neurashed's number is its same/other similarity ratio over training; the network's is He & Su's
-relative similarity at the trained weights (ReLU against a linear network as the baseline).
+relative similarity at the trained weights (ReLU against a linear network as the baseline); the
+LE-SDE lens's (``lesde.local-elasticity``, Zhang, Wang & Su 2021) is the intra- and inter-class
+impact per SGD step fitted to batch-size-1 LeNet logs, α̂ and β̂, and the SDE's condition for
+separation, A − B → ∞ (docs/lesde.md).
 """
 
 from __future__ import annotations
@@ -22,6 +25,17 @@ from learnmech.experiments.compare._claims import (
 
 #: The network's rows of He & Su's digits setting (a run without a dataset column is digits).
 _DIGITS = Is(None, "digits")
+
+
+def _sde_condition(run: LensRun) -> Reading:
+    """lesde: the fitted Â − B̂ is positive and grows without bound (tail index r̂ <= 1)."""
+    diff, tail = run.summary.get("difference_end"), run.summary.get("tail_difference")
+    if not isinstance(diff, int | float) or not isinstance(tail, int | float):
+        return Reading(None, None, "difference_end or tail_difference missing (fit out of "
+                       "regime)")
+    says = bool(diff > 0 and tail <= 1.0)
+    return Reading(says, float(tail), f"Â − B̂ = {diff:.3g} at the end, tail index r̂ = "
+                   f"{tail:.3g} (A − B → ∞ needs > 0 and r̂ <= 1)")
 
 
 def _network_ratio_trend(run: LensRun) -> Reading:
@@ -47,6 +61,8 @@ PHENOMENON = Phenomenon(
                   "neurashed": Threshold("elasticity_ratio_final", ">", 1.0, "same/other ratio"),
                   "network": Threshold("relu_ratio_same_vs_other", ">", 1.0,
                                        "same/other ratio, ReLU"),
+                  "lesde": Difference("alpha_hat_mean", "beta_hat_mean", ">", 0.0,
+                                      "fitted intra- minus inter-class impact per step"),
               }),
         Claim("elasticity_beyond_baseline",
               "local elasticity exceeds its baseline (model: the ratio at initialisation; "
@@ -65,11 +81,25 @@ PHENOMENON = Phenomenon(
                   "network": Computed(_network_ratio_trend, Needs.of(rows={
                       "ratio_same_vs_other": ("activation", "dataset", "step")})),
               }),
+        Claim("sde_separation_condition",
+              "the LE-SDE's condition for separating the classes, A − B → ∞, holds (model and "
+              "network: their final same/other ratio read as constant impacts, > 1; LE-SDE "
+              "lens: the fitted Â − B̂ > 0 with tail index r̂ <= 1)", {
+                  "neurashed": Threshold("elasticity_ratio_final", ">", 1.0,
+                                         "same/other ratio, constant impacts"),
+                  "network": Threshold("relu_ratio_same_vs_other", ">", 1.0,
+                                       "same/other ratio, ReLU, constant impacts"),
+                  "lesde": Computed(_sde_condition, Needs.of(
+                      summary=("difference_end", "tail_difference"))),
+              }),
     ),
+    lenses=("neurashed", "network", "theory", "lesde"),
     series={
         "neurashed": (Series("same/other ratio", "elasticity_ratio"),),
         "network": tuple(
             Series(f"{act} same/other ratio (digits)", "ratio_same_vs_other",
                    {"activation": act, "dataset": _DIGITS}) for act in ("relu", "linear")),
+        "lesde": (Series("class separation s̄ of the pooled class means (logits)",
+                         "class_separation"),),
     },
 )

@@ -108,7 +108,7 @@ def local_elasticity_figure(side: Mapping[str, Any]):
     """
     import matplotlib.pyplot as plt
 
-    from learnmech.report.figures import style
+    from learnmech.plots.theme import style
 
     with style():
         fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.6))

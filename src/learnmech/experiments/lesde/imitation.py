@@ -73,6 +73,17 @@ def imitate_logs(labels, logits, num_classes: int, *, estimator: str = "L", z: f
 
 
 def run(config: Config) -> Result:
+    measured = measure(config)
+    return Result(summary=measured["summary"], metrics=measured["rows"],
+                  figures=measured["figures"], notes=_notes(measured["summary"]))
+
+
+def measure(config: Config) -> dict:
+    """Train, log, fit and judge: ``summary``, ``rows``, ``figures``, ``fit``, ``runs``.
+
+    Every summary key is present whatever the regime (None where the fit is out of regime),
+    so readers of the summary (``compare``) can rely on the keys.
+    """
     import numpy as np
 
     from learnmech.experiments.lesde._common import (
@@ -97,6 +108,7 @@ def run(config: Config) -> Result:
         "num_classes": K, "seeds": config.seeds, "steps": config.train.steps,
         "dataset": config.data.name, "estimator": config.estimator,
         "test_acc": nan_to_none(acc[0]), "test_acc_ci95": nan_to_none(acc[1]),
+        "train_acc": nan_to_none(np.mean([r.train_acc[-1] for r in runs])),
         "reference_step": fit.reference_step, "window": fit.window,
         "imitation_measured": nan_to_none(judged["relative_error"]),
         "imitation_predicted": 0.0,
@@ -107,34 +119,44 @@ def run(config: Config) -> Result:
         "imitation_reason": judged["reason"],
         "separation_growth": nan_to_none(judged["separation_growth"]),
     }
-    if fit.reference_step is not None:
-        other = fit.imitation_I if config.estimator == "L" else fit.imitation_L
-        summary.update({
-            "imitation_other_model_error": nan_to_none(other.relative_error),
-            "imitation_discriminative_error": nan_to_none(fit.discriminative_error),
-            "A_end": nan_to_none(fit.A[-1]), "B_end": nan_to_none(fit.B[-1]),
-            "alpha_hat_mean": nan_to_none(np.mean(fit.alpha)),
-            "beta_hat_mean": nan_to_none(np.mean(fit.beta)),
-            "alpha_minus_beta_positive_share": nan_to_none(np.mean(fit.alpha > fit.beta)),
-            "tail_alpha": nan_to_none(fit.tail_alpha), "tail_beta": nan_to_none(fit.tail_beta),
-            "tail_difference": nan_to_none(fit.tail_difference),
-            "control_swapped_error": nan_to_none(out["control"].relative_error),
-            "control_swapped_verdict": out["control_judged"]["verdict"],
-        })
-    rows = _rows(runs, fit)
-    figures = _figures(config, fit, out, K) if fit.reference_step is not None else {}
-    return Result(summary=summary, metrics=rows, figures=figures, notes=_notes(summary))
+    fitted = fit.reference_step is not None
+    other = (fit.imitation_I if config.estimator == "L" else fit.imitation_L) if fitted \
+        else None
+    summary.update({
+        "imitation_other_model_error": nan_to_none(other.relative_error) if fitted else None,
+        "imitation_discriminative_error": nan_to_none(fit.discriminative_error),
+        "A_end": nan_to_none(fit.A[-1]) if fitted else None,
+        "B_end": nan_to_none(fit.B[-1]) if fitted else None,
+        "alpha_hat_mean": nan_to_none(np.mean(fit.alpha)) if fitted else None,
+        "beta_hat_mean": nan_to_none(np.mean(fit.beta)) if fitted else None,
+        "alpha_minus_beta_positive_share": nan_to_none(np.mean(fit.alpha > fit.beta))
+        if fitted else None,
+        "tail_alpha": nan_to_none(fit.tail_alpha), "tail_beta": nan_to_none(fit.tail_beta),
+        "tail_difference": nan_to_none(fit.tail_difference),
+        "control_swapped_error": nan_to_none(out["control"].relative_error) if fitted
+        else None,
+        "control_swapped_verdict": out["control_judged"]["verdict"],
+    })
+    rows = _rows(runs, fit, labels, logits, K)
+    figures = _figures(config, fit, out, K) if fitted else {}
+    return {"summary": summary, "rows": rows, "figures": figures, "fit": fit, "runs": runs}
 
 
-def _rows(runs, fit) -> list[dict]:
+def _rows(runs, fit, labels, logits, K: int) -> list[dict]:
+    from learnmech.lesde.estimate import class_means_from_log
+    from learnmech.lesde.ode import discriminative_coordinates
+
     rows = []
     for r, run_ in enumerate(runs):
         rows += [{"step": int(s), "seed": r, "metric": m, "value": float(v)}
                  for m, series in (("test_acc", run_.test_acc), ("train_acc", run_.train_acc))
                  for s, v in zip(run_.eval_steps, series, strict=True)]
+    # the separation coordinate s̄(t) of the pooled class means, from the start (no fit needed)
+    grid, Xbar, _ = class_means_from_log(labels, logits, K, window=fit.window)
+    rows += [{"step": int(s), "metric": "class_separation", "value": float(v)}
+             for s, v in zip(grid, discriminative_coordinates(Xbar).mean(-1), strict=True)]
     if fit.reference_step is None:
         return rows
-    K = fit.class_means.shape[-1]
     for name, arr in (("A_hat", fit.A), ("B_hat", fit.B), ("alpha_hat", fit.alpha),
                       ("beta_hat", fit.beta)):
         rows += [{"step": int(s), "metric": name, "value": float(v)}
@@ -151,7 +173,7 @@ def _rows(runs, fit) -> list[dict]:
 def _figures(config: Config, fit, out: dict, K: int) -> dict:
     import matplotlib.pyplot as plt
 
-    from learnmech.report.figures import style
+    from learnmech.plots.theme import style
 
     model = fit.imitation_L if config.estimator == "L" else fit.imitation_I
     figures = {}

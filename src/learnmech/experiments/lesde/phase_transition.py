@@ -227,7 +227,7 @@ def _figures(config: Config, table: dict, model: dict, summary: dict, K: int) ->
     import numpy as np
 
     from learnmech.experiments.lesde._common import mean_interval
-    from learnmech.report.figures import style
+    from learnmech.plots.theme import style
 
     ps = np.array(list(table))
     out = {}

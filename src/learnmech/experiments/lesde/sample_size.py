@@ -110,7 +110,7 @@ def _figures(config: Config, table: dict) -> dict:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from learnmech.report.figures import style
+    from learnmech.plots.theme import style
 
     ns = np.array(list(table), dtype=float)
     out = {}
