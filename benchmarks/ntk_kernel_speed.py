@@ -72,7 +72,7 @@ def main() -> None:
     import torch
 
     from learnmech.theory.kernels import fc_kernel
-    from learnmech.theory.kernels_torch import fc_kernel_torch
+    from learnmech.theory.kernels.torch_backend import fc_kernel_torch
 
     torch.set_num_threads(args.threads)
     if args.device != "cpu":
@@ -117,7 +117,7 @@ def gpu_rows(args, torch, fc_kernel) -> None:
     """The torch backend on ``args.device`` against the same-device floor, float64 and
     float32, eager and with ``compile_kernel=True`` (its first call, the compile, reported
     apart); each clock read after ``torch.cuda.synchronize``."""
-    from learnmech.theory.kernels_torch import fc_kernel_torch
+    from learnmech.theory.kernels.torch_backend import fc_kernel_torch
 
     device, depth = torch.device(args.device), args.depth
     kw = {"depth": depth, "activation": "relu", "kind": "ntk", "sigma_w2": 1.0,

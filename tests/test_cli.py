@@ -73,11 +73,17 @@ def test_run_with_a_config_file(dummy, tmp_path):
          f"error: {DUMMY_ID}: seed must be an integer in [0, 4294967295]; got -1"),
         (["run", DUMMY_ID, "--config", "missing.yaml"],
          f"error: {DUMMY_ID}: --config must be a readable YAML file"),
+        (["run", DUMMY_ID, "--seed", "abc"], "error: Invalid value for '--seed'"),
+        (["run", DUMMY_ID, "--seed", str(2**64)],
+         f"error: {DUMMY_ID}: seed must be an integer in [0, 4294967295]; got "),
+        (["run", DUMMY_ID, "--bogus"], "error: No such option: --bogus"),
+        (["nope"], "error: No such command 'nope'"),
+        (["sweep", DUMMY_ID, "--workers", "many"], "error: Invalid value for '--workers'"),
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_creates_nothing(dummy, tmp_path, args, message):
     out = tmp_path / "run"
-    result = invoke(*args, "--out", str(out)) if args[0] == "run" else invoke(*args)
+    result = invoke(*args, "--out", str(out)) if args[0] in ("run", "sweep") else invoke(*args)
     assert result.exit_code == 2
     assert result.stderr.startswith(message), result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -139,3 +145,38 @@ def test_python_dash_m_and_version():
     done = subprocess.run([sys.executable, "-m", "learnmech", "run", "nope"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and done.stderr.startswith("error: unknown experiment 'nope'")
+
+
+def test_every_command_turns_input_errors_into_one_line(monkeypatch, tmp_path):
+    """The group catches InputError in one place, whichever command raised it."""
+    import learnmech.runs.rundir as rundir
+    from learnmech.core.errors import InputError
+
+    def refuse(*args, **kwargs):
+        raise InputError("first line\nsecond line")
+
+    monkeypatch.setattr(rundir, "run_experiment", refuse)
+    result = invoke("run", DUMMY_ID, "--out", str(tmp_path / "x"))
+    assert result.exit_code == 2 and result.stderr == "error: first line second line\n"
+
+
+def test_an_input_error_after_work_began_is_a_failed_run(monkeypatch, tmp_path):
+    import learnmech.runs.rundir as rundir
+    from learnmech.core.errors import InputError
+
+    def fails_midway(*args, **kwargs):
+        exc = InputError("a theory function refused its argument")
+        exc.add_note("run failed; the attempt is kept in somewhere.failed")
+        raise exc
+
+    monkeypatch.setattr(rundir, "run_experiment", fails_midway)
+    result = invoke("run", DUMMY_ID, "--out", str(tmp_path / "x"))
+    assert result.exit_code == 1 and result.stderr.startswith("run failed: InputError")
+
+
+def test_the_sigterm_handler_is_restored_after_a_run(dummy, tmp_path):
+    import signal
+
+    before = signal.getsignal(signal.SIGTERM)
+    assert invoke("run", DUMMY_ID, "--set", "steps=2", "--out", str(tmp_path / "r")).exit_code == 0
+    assert signal.getsignal(signal.SIGTERM) is before

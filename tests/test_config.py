@@ -129,7 +129,8 @@ def test_file_errors(tmp_path):
 
 def test_seed_override_is_validated():
     assert resolve_config(DUMMY_ID, DummyConfig, seed=42).seed == 42
-    assert str(refuse(seed=-2)) == f"{DUMMY_ID}: seed must be an integer in [0, 4294967295]; got -2"
+    assert str(refuse(seed=-2)) == (
+        f"{DUMMY_ID}: seed must be an integer in [0, 4294967295]; got -2")
 
 
 def test_config_yaml_round_trip_ignores_run_metadata(tmp_path):
@@ -175,3 +176,88 @@ def test_every_float_is_either_accepted_or_refused_with_the_template(level):
         assert str(error) == f"{DUMMY_ID}: noise.level must be a float in [0, 1]; got {level!r}"
     else:
         assert 0.0 <= level <= 1.0 and config.noise.level == level
+
+
+def test_seed_is_a_32_bit_unsigned_integer():
+    from learnmech.core.config import MAX_SEED
+
+    assert MAX_SEED == 2**32 - 1
+    assert resolve_config(DUMMY_ID, DummyConfig, seed=MAX_SEED).seed == MAX_SEED
+    assert "seed must be an integer in [0, 4294967295]; got 4294967296" in str(
+        refuse(seed=MAX_SEED + 1))
+
+
+def _billion_laughs(levels: int = 9) -> str:
+    lines = ["steps:", "  - &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"  - &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+def test_yaml_alias_bombs_are_refused_while_reading_with_bounded_memory(tmp_path):
+    import time
+    import tracemalloc
+
+    path = tmp_path / "bomb.yaml"
+    path.write_text(_billion_laughs())
+    tracemalloc.start()
+    started = time.perf_counter()
+    error = refuse(file=path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert error.key == "--config" and "at most 100000 values with its aliases expanded" in \
+        error.message
+    assert time.perf_counter() - started < 5 and peak < 20 * 2**20  # before: 2.9 GB, then OOM
+    assert "at most 100000 values" in str(refuse("steps=" + _billion_laughs().split(
+        "\n", 1)[1].replace("\n  - ", ", ").replace("  - ", "[", 1) + "]"))
+
+
+def test_yaml_aliases_of_modest_size_and_merges_still_work(tmp_path):
+    import yaml
+
+    from learnmech.core.config import load_yaml
+
+    text = "base: &b {width: 4}\nshape:\n  <<: *b\n  kind: square\nlist: &l [1, 2]\nagain: *l\n"
+    assert load_yaml(text) == yaml.safe_load(text)
+    path = tmp_path / "ok.yaml"
+    path.write_text("shape: &s {width: 4}\nnoise: {band: &band [-1, 1]}\n")
+    assert resolve_config(DUMMY_ID, DummyConfig, file=path).shape.width == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: &x [1, *x]\n", "must not hold a recursive YAML alias"),
+        ("steps: " + "[" * 65 + "]" * 65 + "\n", "must nest at most 64 levels"),
+        ("steps: " + "{a: " * 70 + "1" + "}" * 70 + "\n", "must nest at most 64 levels"),
+        ("steps: " + "9" * 5000 + "\n", "Exceeds the limit"),
+    ],
+)
+def test_yaml_files_that_would_exhaust_the_reader_are_refused(tmp_path, text, message):
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    error = refuse(file=path)
+    assert error.key == "--config" and message in error.message
+
+
+def test_config_files_are_bounded_regular_utf8_files(tmp_path):
+    from learnmech.core.config import MAX_CONFIG_BYTES
+
+    big = tmp_path / "big.yaml"
+    big.write_text("# " + "x" * MAX_CONFIG_BYTES + "\n")
+    assert f"must be at most {MAX_CONFIG_BYTES} bytes" in refuse(file=big).message
+    assert "a device or special file" in refuse(file="/dev/zero").message
+    assert "(a directory)" in refuse(file=tmp_path).message
+    latin = tmp_path / "latin1.yaml"
+    latin.write_bytes("steps: 3 # caf\xe9\n".encode("latin-1"))
+    assert "must be UTF-8 text" in refuse(file=latin).message
+    assert "byte 0xe9 at offset 14" in refuse(file=latin).message
+
+
+def test_messages_never_show_an_unbounded_value():
+    huge = [list(range(1000))] * 1000
+    error = refuse(overrides={"steps": huge})
+    assert len(str(error)) < 300 and "..." in str(error)
+    error = refuse("k" * 100_000 + "=1")
+    assert len(str(error)) < 5000
+    error = refuse("steps=" + "'" + "s" * 100_000 + "'")
+    assert len(str(error)) < 300

@@ -15,15 +15,20 @@ from typer.testing import CliRunner
 from learnmech.cli import app
 from learnmech.core.registry import get
 from learnmech.mechanics import (
+    KINDS,
     ORDER,
+    VERDICTS,
     Tolerance,
     all_entries,
     catalogue,
+    combine,
+    decide,
     farthest_from_one,
     get_entry,
     judge,
     layout_problems,
     missing,
+    standard_error,
 )
 from learnmech.runs.verify import VerifyError, scorecard_text, verify
 from learnmech.theory.laws.deep_linear import deep_linear_half_time
@@ -41,6 +46,7 @@ def test_entries_follow_the_issue_order_and_are_complete_records():
         assert e.tolerance.lo <= e.tolerance.hi and e.tolerance.text
         assert "size" in e.config_cls.model_fields
         assert get(f"mechanics.{e.id}").config_cls is e.config_cls
+        assert e.kind in KINDS
     with pytest.raises(KeyError, match="known entries"):
         get_entry("no-such-entry")
 
@@ -95,6 +101,71 @@ def test_tolerance_and_judge():
     assert judge(tol, 1.0, conditions={"order": False}) == "fails"
     assert judge(tol, 1.0, regime="diverged") == "out of regime"
     assert judge(Tolerance(-math.inf, 0.0, "negative"), -3.0) == "holds"
+    assert VERDICTS == ("holds", "fails", "inconclusive", "out of regime")
+
+
+def test_decide_weighs_the_standard_error():
+    """holds only when agreement ± 2 SE is inside, fails only when it is wholly outside,
+    inconclusive when it straddles a bound (issue 13, item 5)."""
+    tol = Tolerance(-0.05, 0.05, "within 5 %")
+    assert decide(tol, 0.01, 0.01) == "holds"
+    assert decide(tol, 0.03, 0.06) == "inconclusive"  # learning-curve's 4-seed case
+    assert decide(tol, 0.04, 0.006) == "inconclusive"  # inside, but 2 SE reach the bound
+    assert decide(tol, 0.2, 0.01) == "fails" and decide(tol, -0.2, 0.01) == "fails"
+    assert decide(tol, 0.06, 0.004) == "fails"
+    assert decide(tol, 0.04) == "holds" and decide(tol, 0.06, 0.0) == "fails"  # no SE: point
+    assert decide(tol, None, 0.01) == "fails" and decide(tol, math.nan) == "fails"
+    assert decide(tol, 0.0, math.inf) == "inconclusive"
+    one_sided = Tolerance(3.0, math.inf, "≥ 3")
+    assert decide(one_sided, 10.0, 3.0) == "holds" and decide(one_sided, 4.0, 1.0) \
+        == "inconclusive"
+    assert judge(tol, 0.01, stderr=0.05) == "inconclusive"
+    assert judge(tol, 0.01, stderr=0.001, conditions={"c": "inconclusive"}) == "inconclusive"
+    assert judge(tol, 0.01, stderr=0.05, conditions={"c": False}) == "fails"
+
+
+def test_combine_and_standard_error():
+    assert combine("holds", True) == "holds"
+    assert combine("holds", "inconclusive") == "inconclusive"
+    assert combine("inconclusive", "fails") == "fails"
+    assert combine("holds", "out of regime") == "holds"  # parts out of regime are not judged
+    assert combine("out of regime", "out of regime") == "out of regime"
+    with pytest.raises(ValueError, match="unknown verdicts"):
+        combine("maybe")
+    assert standard_error([1.0, 3.0]) == pytest.approx(1.0)
+    assert math.isnan(standard_error([1.0]))
+    assert standard_error([[1.0, 3.0], [2.0, 2.0]], axis=1) == pytest.approx([1.0, 0.0])
+
+
+def test_every_entry_has_a_negative_control_in_its_tests():
+    """Issue 13: each entry's tests hold a negative control (a broken measurement the check must
+    judge fails). The test modules under tests/mechanics that import an entry's module must,
+    between them, say "Negative control" — a check that cannot fail is a defect."""
+    from pathlib import Path
+
+    texts = [p.read_text(encoding="utf-8")
+             for p in Path(__file__).parent.glob("test_entry_*.py")]
+    for entry in all_entries():
+        module = entry.id.replace("-", "_")
+        found = [t for t in texts if f"entries import {module} as" in t
+                 or f"entries.{module} import" in t or f"entries import {module}\n" in t]
+        assert found, f"no test module imports the entry {entry.id}"
+        assert any("Negative control" in t for t in found), entry.id
+
+
+def test_sharpness_reparametrisation_is_a_consistency_check_in_the_scorecard(tmp_path):
+    from learnmech.runs.verify import Score
+
+    scores = [Score("a", "c", 1.0, "t", "holds", 1.0, tmp_path, stderr=0.1),
+              Score("b", "c", 2.0, "t", "inconclusive", 1.0, tmp_path),
+              Score("s", "c", 1.0, "t", "holds", 1.0, tmp_path, kind="consistency check")]
+    text = scorecard_text(scores)
+    assert "1 ± 0.1" in text and "s [check]" in text
+    assert text.splitlines()[-1].startswith(
+        "3 entries: 2 predictions: 1 holds, 0 fails, 1 inconclusive, 0 out of regime, 0 error; "
+        "1 consistency check(s): 1 holds;")
+    assert get_entry("sharpness-reparametrisation").kind == "consistency check"
+    assert sum(e.kind == "consistency check" for e in all_entries()) == 1
 
 
 def test_a_failing_measurement_is_judged_fails_not_hidden():
@@ -124,16 +195,21 @@ def test_size_is_validated_with_the_house_message():
 def test_verify_runs_entries_and_writes_the_scorecard(tmp_path):
     scores, out = verify(CHEAP, out=tmp_path / "v", progress=False)
     assert [s.id for s in scores] == CHEAP
-    assert all(s.verdict in ("holds", "fails", "out of regime") for s in scores)
+    assert all(s.verdict in VERDICTS for s in scores)
     for s in scores:
         summary = json.loads((out / s.id / "summary.json").read_text())
         assert summary["verdict"] == s.verdict and summary["tolerance"] == s.tolerance
         assert summary["agreement"] == pytest.approx(s.agreement)
     html = (out / "scorecard.html").read_text()
     assert "deep-linear-modes" in html and "data:image/png;base64," in html
+    assert "Saxe, McClelland &amp; Ganguli" in html  # references in the scorecard
+    notes = (out / "deep-linear-modes" / "notes.md").read_text()
+    assert "References: Saxe, McClelland & Ganguli" in notes  # and in the run's report
+    summary = json.loads((out / "deep-linear-modes" / "summary.json").read_text())
+    assert summary["kind"] == "prediction" and "Saxe" in summary["references"]
     text = scorecard_text(scores)
     assert "plateau-scaling" in text and "2 entries" in text
-    assert (out / "scorecard.csv").read_text().startswith("entry,agreement")
+    assert (out / "scorecard.csv").read_text().startswith("entry,agreement,stderr")
     with pytest.raises(VerifyError, match="not an empty directory"):
         verify(CHEAP, out=out, progress=False)
     with pytest.raises(VerifyError, match="unknown entries nope"):

@@ -39,3 +39,20 @@ def test_optimal_ridge_minimises_the_simulated_risk():
     star = optimal_ridge(p / n, r2, noise)
     assert risk(star) <= min(risk(star / 3), risk(star * 3))
     assert _risks(n, p, r2, noise, 2, rng)[1].shape == (2,)
+
+
+def test_finite_n_risk_against_simulation_and_its_limit():
+    """The exact finite-n mean (inverse-Wishart traces) against 400 simulated draws at n = 40,
+    each side of the threshold, and its n → ∞ limit."""
+    from learnmech.mechanics.entries.double_descent import _risks
+    from learnmech.theory.laws.double_descent import min_norm_risk_finite
+
+    rng = np.random.default_rng(5)
+    for p in (20, 80):
+        mn, _ = _risks(40, p, 1.0, 0.5, 400, rng)
+        exact = min_norm_risk_finite(40, p, 1.0, 0.5)
+        assert abs(mn.mean() - exact) < 3 * mn.std(ddof=1) / np.sqrt(400)
+        assert exact > min_norm_risk(p / 40, 1.0, 0.5)  # finite n is above the limit
+    big = min_norm_risk_finite(10 ** 7, [5 * 10 ** 6, 2 * 10 ** 7], 1.0, 0.5)
+    assert big == pytest.approx(min_norm_risk([0.5, 2.0], 1.0, 0.5), rel=1e-5)
+    assert np.isinf(min_norm_risk_finite(40, 40))

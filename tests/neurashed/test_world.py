@@ -156,3 +156,239 @@ def test_experiments_run_on_user_data_or_refuse_it(tmp_path):
     with pytest.raises(ConfigError, match="world.data must be unset"):
         run_experiment("neurashed.implicit-regularization", sets=sets, out=tmp_path / "x")
     assert not (tmp_path / "x").exists()
+
+
+# --------------------------------------------------------------------------- world.data files
+
+
+def _good_arrays():
+    """A valid world.data: 20 examples of 2 classes, 6 level-1 and 4 level-2 features."""
+    features = np.asarray(save_user_data_arrays()["features"])
+    return {"features": features, "levels": np.array([1] * 6 + [2] * 4),
+            "labels": np.repeat([0, 1], 10)}
+
+
+def save_user_data_arrays():
+    rng = np.random.default_rng(0)
+    labels = np.repeat([0, 1], 10)
+    low = rng.random((20, 6)) < 0.5
+    high = np.zeros((20, 4), dtype=bool)
+    high[labels == 0, :2] = True
+    high[labels == 1, 2:] = True
+    return {"features": np.hstack([low, high]).astype(int)}
+
+
+def _with(**changes):
+    """The good arrays with some replaced (a value of None drops the array)."""
+    arrays = {**_good_arrays(), **changes}
+    return {k: v for k, v in arrays.items() if v is not None}
+
+
+def _zip_member(path, name, payload: bytes):
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        for key, value in _good_arrays().items():
+            if key != name:
+                import io
+
+                buffer = io.BytesIO()
+                np.save(buffer, value)
+                archive.writestr(f"{key}.npy", buffer.getvalue())
+        archive.writestr(f"{name}.npy", payload)
+
+
+def _huge_header() -> bytes:
+    """An .npy header that claims a (10^6, 10^6) float64 array, with no data behind it."""
+    import io
+
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        buffer, {"descr": "<f8", "fortran_order": False, "shape": (10**6, 10**6)})
+    return buffer.getvalue()
+
+
+F = np.asarray(save_user_data_arrays()["features"])
+#: (case, how to write the file, the array named in the message or None, a phrase of it)
+BAD_DATA = [
+    ("missing features", lambda p: np.savez(p, **_with(features=None)), None, "lacks features"),
+    ("missing levels", lambda p: np.savez(p, **_with(levels=None)), None, "lacks levels"),
+    ("missing labels", lambda p: np.savez(p, **_with(labels=None)), None, "lacks labels"),
+    ("extra array", lambda p: np.savez(p, **_with(), foo=np.ones(3)), None, "got also 'foo'"),
+    ("pickled features", lambda p: np.savez(p, **_with(features=F.astype(object))),
+     "features", "pickled Python objects"),
+    ("pickled labels", lambda p: np.savez(p, **_with(labels=np.array([0, "a"] * 10,
+                                                                     dtype=object))),
+     "labels", "pickled Python objects"),
+    ("string features", lambda p: np.savez(p, **_with(features=F.astype(str))), "features",
+     "real numbers"),
+    ("complex features", lambda p: np.savez(p, **_with(features=F + 0j)), "features",
+     "real numbers"),
+    ("NaN feature", lambda p: np.savez(p, **_with(features=np.where(F == 1, np.nan, 0.0))),
+     "features", "finite"),
+    ("inf feature", lambda p: np.savez(p, **_with(features=np.where(F == 1, np.inf, 0.0))),
+     "features", "finite"),
+    ("feature 2", lambda p: np.savez(p, **_with(features=F * 2)), "features", "0 or 1"),
+    ("feature -1", lambda p: np.savez(p, **_with(features=-F)), "features", "0 or 1"),
+    ("1-d features", lambda p: np.savez(p, **_with(features=F[0])), "features", "shape (10,)"),
+    ("3-d features", lambda p: np.savez(p, **_with(features=F[None])), "features",
+     "non-empty binary matrix"),
+    ("no examples", lambda p: np.savez(p, **_with(features=F[:0])), "features",
+     "non-empty binary matrix"),
+    ("no features", lambda p: np.savez(p, **_with(features=F[:, :0])), "features",
+     "non-empty binary matrix"),
+    ("levels too short", lambda p: np.savez(p, **_with(levels=np.ones(9))), "levels",
+     "shape (10,)"),
+    ("2-d levels", lambda p: np.savez(p, **_with(levels=np.ones((10, 1)))), "levels",
+     "shape (10,)"),
+    ("level 0", lambda p: np.savez(p, **_with(levels=np.array([0] * 6 + [1] * 4))), "levels",
+     "in [1, 100]"),
+    ("unsorted levels", lambda p: np.savez(p, **_with(levels=np.array([2] * 4 + [1] * 6))),
+     "levels", "ordered by level"),
+    ("fractional level", lambda p: np.savez(p, **_with(levels=np.array([1.5] * 10))), "levels",
+     "whole numbers"),
+    ("NaN level", lambda p: np.savez(p, **_with(levels=np.array([np.nan] * 10))), "levels",
+     "finite"),
+    ("level gap", lambda p: np.savez(p, **_with(levels=np.array([1] * 6 + [3] * 4))), "levels",
+     "no feature at level 2"),
+    ("huge level", lambda p: np.savez(p, **_with(levels=np.array([1] * 9 + [10**6]))),
+     "levels", "in [1, 100]"),
+    ("labels too short", lambda p: np.savez(p, **_with(labels=np.zeros(19))), "labels",
+     "shape (20,)"),
+    ("negative label", lambda p: np.savez(p, **_with(labels=np.repeat([-1, 1], 10))),
+     "labels", "in [0, 999]"),
+    ("fractional label", lambda p: np.savez(p, **_with(labels=np.repeat([0.5, 1], 10))),
+     "labels", "whole numbers"),
+    ("NaN label", lambda p: np.savez(p, **_with(labels=np.repeat([np.nan, 1], 10))), "labels",
+     "finite"),
+    ("one class", lambda p: np.savez(p, **_with(labels=np.zeros(20, int))), "labels",
+     "at least two classes"),
+    ("a class without examples", lambda p: np.savez(p, **_with(labels=np.repeat([0, 2], 10))),
+     "labels", "none of class 1"),
+    ("too many classes", lambda p: np.savez(p, **_with(labels=np.repeat([0, 5000], 10))),
+     "labels", "in [0, 999]"),
+    ("test features alone", lambda p: np.savez(p, **_with(), test_features=F), None,
+     "both or neither"),
+    ("test labels alone", lambda p: np.savez(p, **_with(), test_labels=np.zeros(20)), None,
+     "both or neither"),
+    ("test features, wrong width", lambda p: np.savez(p, **_with(), test_features=F[:, :5],
+                                                      test_labels=np.repeat([0, 1], 10)),
+     "test_features", "10 columns"),
+    ("test label out of range", lambda p: np.savez(p, **_with(), test_features=F,
+                                                   test_labels=np.repeat([0, 7], 10)),
+     "test_labels", "in [0, 1]"),
+    ("non-binary test features", lambda p: np.savez(p, **_with(), test_features=F * 3,
+                                                    test_labels=np.repeat([0, 1], 10)),
+     "test_features", "0 or 1"),
+    ("kind code 7", lambda p: np.savez(p, **_with(), kinds=np.full(10, 7)), "kinds",
+     "in [-1, 3]"),
+    ("kinds too short", lambda p: np.savez(p, **_with(), kinds=np.zeros(3)), "kinds",
+     "shape (10,)"),
+    ("edges of 3 columns", lambda p: np.savez(p, **_with(), edges=np.zeros((2, 3))), "edges",
+     "shape (n_edges, 2)"),
+    ("edge out of range", lambda p: np.savez(p, **_with(), edges=np.array([[99, 0]])), "edges",
+     "in [0, 9]"),
+    ("negative edge", lambda p: np.savez(p, **_with(), edges=np.array([[6, -1]])), "edges",
+     "in [0, 9]"),
+    ("edge within a level", lambda p: np.savez(p, **_with(), edges=np.array([[0, 1]])), "edges",
+     "one level below"),
+    ("edge twice", lambda p: np.savez(p, **_with(), edges=np.array([[6, 0], [6, 0]])), "edges",
+     "twice"),
+    ("fractional edge", lambda p: np.savez(p, **_with(), edges=np.array([[6.5, 0]])), "edges",
+     "whole numbers"),
+    ("not a zip", lambda p: p.write_text("features: [1, 0]\n"), None, "not one"),
+    ("empty file", lambda p: p.write_bytes(b""), None, "not one"),
+    (".npy under an .npz name", lambda p: np.save(open(p, "wb"), F), None, "not one"),
+    ("truncated archive", lambda p: (np.savez(p, **_with()),
+                                     p.write_bytes(p.read_bytes()[:300])), None, "not one"),
+    ("corrupt member", lambda p: _zip_member(p, "labels", b"\x93NUMPY garbage"), "labels",
+     "numpy array"),
+    ("huge array header", lambda p: _zip_member(p, "features", _huge_header()), "features",
+     "at most 2147483648 bytes"),
+]
+
+
+def test_the_table_of_bad_data_files_is_large():
+    assert len(BAD_DATA) >= 36
+
+
+@pytest.mark.parametrize(("case", "write", "array", "phrase"), BAD_DATA,
+                         ids=[c[0] for c in BAD_DATA])
+def test_bad_data_files_are_refused_naming_the_file_and_array(tmp_path, case, write, array,
+                                                              phrase):
+    from learnmech.core.config import ConfigError, resolve_config
+    from learnmech.core.errors import InputError
+    from learnmech.core.registry import get
+    from learnmech.neurashed.world import read_data
+
+    path = tmp_path / "acts.npz"
+    write(path)
+    with pytest.raises(InputError) as info:
+        read_data(path)
+    message = str(info.value)
+    assert message.startswith(f"world.data: file {str(path)!r}"), message
+    if array:
+        assert f"array {array!r}" in message, message
+    assert phrase in message, message
+    assert len(message) < 400  # bounded, whatever the file holds
+    experiment = get("neurashed.local-elasticity")  # and at config time, before any work
+    with pytest.raises(ConfigError) as refused:
+        resolve_config(experiment.id, experiment.config_cls, sets=[f"world.data={path}"])
+    assert refused.value.key == "world.data" and phrase in str(refused.value)
+
+
+@pytest.mark.parametrize("name", ["missing.npz", "folder.npz", "data.txt"])
+def test_a_data_path_that_is_no_npz_file_is_refused(tmp_path, name):
+    from learnmech.core.config import ConfigError, resolve_config
+    from learnmech.core.registry import get
+
+    (tmp_path / "folder.npz").mkdir()
+    np.savez(tmp_path / "data.txt", **_good_arrays())
+    experiment = get("neurashed.label-noise")
+    with pytest.raises(ConfigError, match="world.data must be an existing .npz file"):
+        resolve_config(experiment.id, experiment.config_cls,
+                       sets=[f"world.data={tmp_path / name}"])
+
+
+def test_a_bad_data_file_leaves_no_run(tmp_path):
+    from learnmech.core.config import ConfigError
+    from learnmech.runs import run_experiment
+
+    path = tmp_path / "acts.npz"
+    np.savez(path, **_with(labels=np.repeat([0, 1.5], 10)))
+    with pytest.raises(ConfigError, match="world.data file .* array 'labels'"):
+        run_experiment("neurashed.local-elasticity", sets=[f"world.data={path}"],
+                       out=tmp_path / "run")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["acts.npz"]
+
+
+def test_valid_data_files_load_the_same_arrays(tmp_path):
+    from learnmech.neurashed.world import load_world, read_data
+
+    arrays = _with(test_features=F[::-1], test_labels=np.repeat([1, 0], 10),
+                   kinds=np.array([0] * 6 + [2] * 4), edges=np.array([[6, 0], [7, 1]]))
+    np.savez(tmp_path / "ok.npz", **arrays)
+    loaded = read_data(tmp_path / "ok.npz")
+    assert sorted(loaded) == sorted(arrays)
+    for name, value in arrays.items():
+        assert np.array_equal(loaded[name], value), name
+    world = load_world(tmp_path / "ok.npz")
+    assert world.edges().tolist() == [[6, 0], [7, 1]] and world.test.n == 20
+    np.savez(tmp_path / "bool.npz", **_with(features=F.astype(bool), labels=np.repeat([0., 1.],
+                                                                                        10)))
+    assert load_world(tmp_path / "bool.npz").train.indices.tolist() == \
+        world.train.indices.tolist()
+
+
+def test_omega_per_level_must_match_the_data_levels(tmp_path):
+    from learnmech.core.config import ConfigError, resolve_config
+    from learnmech.core.registry import get
+
+    np.savez(tmp_path / "ok.npz", **_good_arrays())
+    experiment = get("neurashed.local-elasticity")
+    with pytest.raises(ConfigError, match=r"train.omega must be one value or 2 values"):
+        resolve_config(experiment.id, experiment.config_cls,
+                       sets=[f"world.data={tmp_path / 'ok.npz'}", "train.omega=[1, 1, 1]"])
+    config = resolve_config(experiment.id, experiment.config_cls,
+                            sets=[f"world.data={tmp_path / 'ok.npz'}", "train.omega=[0.5, 1]"])
+    assert config.train.omega == (0.5, 1.0)

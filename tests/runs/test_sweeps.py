@@ -292,3 +292,12 @@ def test_sweep_command_prints_where_things_are(tmp_path):
     assert manifest["smoke"] is True and manifest["command"].startswith("learnmech ")
     config = (out / "runs" / "label=a__seed1" / "config.yaml").read_text()
     assert "noise: 0.05" in config and "seed: 1" in config  # smoke override and the seed
+
+
+def test_a_grid_too_large_is_refused_from_its_counts_alone():
+    from learnmech.runs.sweep import SweepError, plan_sweep
+    from learnmech.runs.sweep.plan import MAX_RUNS
+
+    grid = {f"k{i}": list(range(10)) for i in range(9)}  # 10^9 settings: never built
+    with pytest.raises(SweepError, match=f"at most {MAX_RUNS}"):
+        plan_sweep(sweep_toy.TOY_ID, grid=grid, seeds="0-1")

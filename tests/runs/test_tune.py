@@ -108,6 +108,8 @@ def test_a_metric_the_experiment_lacks_is_bad_input(tmp_path):
     assert result.exit_code == 2
     line, = result.stderr.strip().splitlines()
     assert "'accuracy' is not a numeric summary key" in line and "loss" in line
+    assert not (tmp_path / "t").exists()  # refused before any trial: nothing written
+
 
 
 @pytest.mark.parametrize("args, words", [

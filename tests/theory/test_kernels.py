@@ -6,12 +6,8 @@ import numpy as np
 import pytest
 from scipy.special import erf
 
-from learnmech.theory.kernels import (
-    ACTIVATIONS,
-    _quadrature_layer,
-    dot_product_kernel,
-    fc_kernel,
-)
+from learnmech.theory.kernels import ACTIVATIONS, dot_product_kernel, fc_kernel
+from learnmech.theory.kernels.quadrature import QUADRATURE, quadrature_layer
 
 RELU = (lambda x: np.maximum(x, 0.0), lambda x: (x > 0).astype(float))
 ERF = (erf, lambda x: 2.0 / np.sqrt(np.pi) * np.exp(-x * x))
@@ -39,14 +35,12 @@ def test_quadrature_matches_closed_form(name: str, kind: str) -> None:
 
 @pytest.mark.parametrize("name", ["tanh", "gelu", "softplus", "sigmoid"])
 def test_quadrature_converged(name: str) -> None:
-    import learnmech.theory.kernels as km
-
-    phi, dphi = km._QUADRATURE[name]
+    phi, dphi = QUADRATURE[name]
     s11 = np.array([0.3, 2.0, 1.0, 1.5])
     s22 = np.array([1.0, 0.7, 1.0, 1.5])
     s12 = np.array([0.2, -1.1, 0.999, 1.5])
-    a = _quadrature_layer(phi, dphi, s11, s22, s12)
-    b = _quadrature_layer(phi, dphi, s11, s22, s12, n_angle=64, n_radial=160)
+    a = quadrature_layer(phi, dphi, s11, s22, s12)
+    b = quadrature_layer(phi, dphi, s11, s22, s12, n_angle=64, n_radial=160)
     np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-12)
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from learnmech.theory import kernels as km
+from learnmech.theory.kernels.recursion import layered_kernel
 
 torch = pytest.importorskip("torch")
 
@@ -25,8 +26,8 @@ def _inputs() -> tuple[np.ndarray, np.ndarray]:
 def _reference(X, Y, *, name, depth, w2, b2, kind):
     """The layer-by-layer numpy recursion (the path quadrature activations take)."""
     same = Y is None
-    return km._quadrature_kernel(X, X if same else Y, same, name=name, phi=None, dphi=None,
-                                 depth=depth, w2=w2, b2=b2, kind=kind, block_rows=2048)
+    return layered_kernel(X, X if same else Y, same, name=name, phi=None, dphi=None,
+                          depth=depth, w2=w2, b2=b2, kind=kind, block_rows=2048)
 
 
 def _scaled_error(a, b) -> float:
@@ -48,7 +49,7 @@ def test_backends_agree(name: str, kind: str) -> None:
                 fused = km.fc_kernel(X, B, block_rows=7, **kw)
                 assert _scaled_error(fused, ref) < 1e-12
                 for cpu_fused in (False, True):
-                    from learnmech.theory.kernels_torch import fc_kernel_torch
+                    from learnmech.theory.kernels.torch_backend import fc_kernel_torch
 
                     K = fc_kernel_torch(X, B, block_rows=5, cpu_fused=cpu_fused, **kw,
                                         device="cpu")
@@ -75,20 +76,24 @@ def test_same_object_is_symmetric_path() -> None:
 
 
 def test_default_blocks_bound_memory() -> None:
-    from learnmech.theory.kernels_torch import _N_TEMPORARIES, WORK_BYTES, _default_block_rows
+    from learnmech.theory.kernels.torch_backend import (
+        N_TEMPORARIES,
+        WORK_BYTES,
+        default_block_rows,
+    )
 
     for n2 in (10, 10_000, 50_000):
         for dev in ("cuda", "cpu"):
-            rows = _default_block_rows(n2, torch.device(dev), torch.float64)
+            rows = default_block_rows(n2, torch.device(dev), torch.float64)
             assert rows >= 1
-            assert rows == 1 or rows * n2 * 8 * _N_TEMPORARIES <= WORK_BYTES
+            assert rows == 1 or rows * n2 * 8 * N_TEMPORARIES <= WORK_BYTES
     # n = 50,000 float64 on a 24 GiB card: result + blocks
-    rows = _default_block_rows(50_000, torch.device("cuda"), torch.float64)
-    assert 50_000**2 * 8 + rows * 50_000 * 8 * _N_TEMPORARIES < 24 * 2**30
+    rows = default_block_rows(50_000, torch.device("cuda"), torch.float64)
+    assert 50_000**2 * 8 + rows * 50_000 * 8 * N_TEMPORARIES < 24 * 2**30
 
 
 def test_fast_arc_functions() -> None:
-    from learnmech.theory.kernels_fused import acos_array, asin_array
+    from learnmech.theory.kernels.fused import acos_array, asin_array
 
     x = np.concatenate([np.linspace(-1, 1, 20001), np.random.default_rng(1).uniform(-1, 1, 10**5),
                         [0.5, -0.5, np.nextafter(0.5, 1), 1 - 1e-16, -1 + 1e-16, 0.0]])
@@ -129,7 +134,7 @@ def test_theory_does_not_import_torch() -> None:
 
 
 def _compiled(X, Y, device="cpu", **kw):
-    from learnmech.theory.kernels_torch import fc_kernel_torch
+    from learnmech.theory.kernels.torch_backend import fc_kernel_torch
 
     return fc_kernel_torch(torch.as_tensor(X), None if Y is None else torch.as_tensor(Y),
                            depth=5, activation="relu", sigma_w2=1.5, sigma_b2=0.1, kind="ntk",
@@ -146,7 +151,7 @@ def test_compiled_kernel_matches_the_reference() -> None:
 
 
 def test_compiled_kernel_falls_back_to_eager_with_a_warning(monkeypatch) -> None:
-    from learnmech.theory import kernels_torch as kt
+    from learnmech.theory.kernels import torch_backend as kt
 
     def broken(*args, **kwargs):
         raise RuntimeError("no backend here")

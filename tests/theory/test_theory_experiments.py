@@ -51,3 +51,30 @@ def test_documented_learning_curve_meets_the_issue_tolerances():
     assert s["gp_max_rel_stderr"] < 0.02
     assert s["max_rel_err_eigenlearning"] <= 0.05
     assert s["max_rel_err_ek_correction"] <= 0.05
+
+
+def _learning_curve_verdicts(error, rel_stderr):
+    """The learning-curve summary for GP means off the prediction by ``error`` (relative) with
+    relative standard error ``rel_stderr`` at every n (nothing is run)."""
+    from learnmech.experiments.theory.learning_curve import Config, _summary
+
+    sizes = np.array([100, 300, 1200, 3000])
+    predicted = np.linspace(0.8, 0.2, 4)
+    mean = predicted / (1 + error)  # |p/m − 1| = error
+    stderr = rel_stderr * mean
+    return _summary(Config(), sizes, mean, stderr, {m: predicted for m in
+                                                   ("eigenlearning", "ek", "ek+1/n")}, [])
+
+
+def test_learning_curve_verdict_weighs_the_standard_error():
+    """Item 5 of issue 13: with 4 seeds the GP mean's relative SE was 6 % against a 5 %
+    tolerance, yet the verdict said holds. The verdict is now `inconclusive` when error ± 2 SE
+    straddles 5 %, `holds` only when the whole interval is inside, and `fails` (the negative
+    control: a prediction 20 % off with a small SE) when it is wholly outside."""
+    s = _learning_curve_verdicts(0.03, 0.06)
+    assert s["eigenlearning_verdict"] == "inconclusive"
+    assert s["max_rel_err_eigenlearning_stderr"] == pytest.approx(1.03 * 0.06, rel=1e-9)
+    assert _learning_curve_verdicts(0.01, 0.01)["eigenlearning_verdict"] == "holds"
+    off = _learning_curve_verdicts(0.20, 0.01)
+    assert off["eigenlearning_verdict"] == "fails" and off["ek_verdict"] == "fails"
+    assert _learning_curve_verdicts(0.07, 0.006)["ek_correction_verdict"] == "fails"

@@ -259,10 +259,10 @@ def _read_file(experiment_id: str, path: Path) -> dict[str, Any]:
         data = load_yaml(text)
     except _TooBig as exc:
         raise ConfigError(experiment_id, "--config", f"{exc}; got {shown!r}") from None
-    except _yaml_errors() as exc:
+    except (_yaml_errors(), ValueError) as exc:  # ValueError: e.g. an integer of 5000 digits
         where = getattr(exc, "problem_mark", None)
         at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
-        problem = getattr(exc, "problem", None) or "not valid YAML"
+        problem = getattr(exc, "problem", None) or str(exc) or "not valid YAML"
         raise ConfigError(
             experiment_id, "--config", f"must be a valid YAML file; got {shown!r} "
             f"({_clip(str(problem), 200)}{at})"
@@ -401,7 +401,7 @@ def _parse_set(experiment_id: str, item: str) -> tuple[str, Any]:
         value = load_yaml(text) if text.strip() else text
     except _TooBig as exc:
         raise ConfigError(experiment_id, _clip(key, 200), f"{exc}; got {_show(text)}") from None
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: e.g. an integer of 5000 digits
         value = text  # not YAML: let the field's validation judge the raw string
     return key, value
 

@@ -10,11 +10,25 @@ are found by discovery (they import nothing heavy at load), and the scorecard's 
 list :data:`learnmech.mechanics.entries.ORDER`. Every entry is registered as the experiment
 ``mechanics.<id>`` by :mod:`learnmech.experiments.mechanics`.
 
-Verdicts: ``"holds"`` (agreement inside the tolerance and every extra condition met),
-``"fails"``, or ``"out of regime"`` (the measurement could not test the claim, e.g. training
-diverged or the theory's precondition was not met; the summary says why in ``regime``).
-Every summary carries ``verdict``, ``agreement``, ``tolerance`` (text), ``claim`` and, per extra
-condition, ``<name>_verdict``.
+Verdicts (:data:`VERDICTS`), decided by one rule (:func:`decide`) for every entry:
+
+* ``"holds"`` — the agreement's interval agreement ± z·SE (z = :data:`Z_DECIDE` = 2) lies inside
+  the tolerance, and every extra condition holds;
+* ``"fails"`` — the interval lies outside the tolerance (or a condition fails);
+* ``"inconclusive"`` — the interval straddles a bound of the tolerance: the measurement's own
+  standard error is too large to decide at this size (more seeds or draws would decide it);
+* ``"out of regime"`` — a measured quantity shows the run left the regime where the claim is
+  made (the kernel moved, B exceeds the noise scale, training diverged, …); the summary says
+  why in ``regime``.
+
+Without a standard error (an exact computation, a single deterministic run) the interval is the
+point and the verdict is holds or fails. A condition may itself be judged with a standard error
+(:func:`decide`) and passed as a verdict string; the verdicts combine as :func:`combine` says
+(fails over inconclusive over holds; parts out of regime are not judged).
+Every summary carries ``verdict``, ``agreement``, ``stderr`` (of the agreement, or null),
+``tolerance`` (text), ``claim``, ``kind`` (``prediction`` or ``consistency check``: an identity
+that holds by construction checks the code, it predicts nothing), ``references``, ``regime``
+and, per extra condition, ``<name>_verdict``.
 """
 
 from __future__ import annotations
@@ -32,24 +46,40 @@ from learnmech.core.config import ExperimentConfig
 
 __all__ = [
     "ENTRIES_PACKAGE",
+    "KINDS",
+    "VERDICTS",
+    "Z_DECIDE",
     "Entry",
     "MechanicsConfig",
     "Tolerance",
     "all_entries",
+    "combine",
+    "decide",
     "entry_modules",
+    "entry_result",
     "farthest_from_one",
     "get_entry",
     "judge",
     "layout_problems",
     "missing",
     "module_name_of",
+    "standard_error",
     "summary",
 ]
 
 #: The package scanned for entries: one module per entry, each defining ``ENTRY``.
 ENTRIES_PACKAGE = "learnmech.mechanics.entries"
 
-VERDICTS = ("holds", "fails", "out of regime")
+#: The four verdicts (the scorecard counts each; ``error`` marks an entry that raised).
+VERDICTS = ("holds", "fails", "inconclusive", "out of regime")
+
+#: An agreement decides only when agreement ± Z_DECIDE standard errors is on one side of every
+#: bound of the tolerance (≈ 95 % two-sided for a Gaussian estimate).
+Z_DECIDE = 2.0
+
+#: What an entry is: a falsifiable prediction, or a consistency check (an identity that holds
+#: by construction, e.g. ReLU homogeneity: it tests the code and the measurement, not a theory).
+KINDS = ("prediction", "consistency check")
 
 
 @dataclass(frozen=True)
@@ -101,6 +131,8 @@ class Entry:
     run : Callable[[MechanicsConfig], Result]
     smoke : dict
         Overrides for a run of a few seconds (the registry contract test).
+    kind : str
+        ``"prediction"`` (default) or ``"consistency check"`` (:data:`KINDS`).
     """
 
     id: str
@@ -115,6 +147,11 @@ class Entry:
     config_cls: type[ExperimentConfig]
     run: Callable[[Any], Any]
     smoke: dict[str, Any] = field(default_factory=lambda: {"size": "quick"})
+    kind: str = "prediction"
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"Entry {self.id!r}: kind must be one of {KINDS}; got {self.kind!r}")
 
 
 class MechanicsConfig(ExperimentConfig):
@@ -124,14 +161,74 @@ class MechanicsConfig(ExperimentConfig):
         "full", description="quick: the scorecard's run (seconds); full: the documented run")
 
 
-def judge(tolerance: Tolerance, agreement: float | None, *, conditions: Mapping[str, bool] = {},
-          regime: str | None = None) -> str:
-    """The verdict: ``"out of regime"`` when ``regime`` names a reason, else ``"holds"`` when the
-    agreement is inside the tolerance and every extra condition holds, else ``"fails"``."""
+def decide(tolerance: Tolerance, value: float | None, stderr: float | None = None, *,
+           z: float = Z_DECIDE) -> str:
+    """The verdict on one measured number with its standard error.
+
+    ``"holds"`` when [value − z·SE, value + z·SE] lies inside [lo, hi]; ``"fails"`` when it lies
+    wholly outside (below lo or above hi); ``"inconclusive"`` when it straddles a bound. With
+    ``stderr`` None or 0 the interval is the point (holds or fails). A missing or non-finite
+    value fails (nothing was measured that could agree); a non-finite standard error is
+    inconclusive. Judge a two-sided error by its *signed* value against ±tolerance (an |error|
+    against [0, tol] would call an interval that dips below 0 undecided).
+
+    Examples
+    --------
+    >>> tol = Tolerance(0.0, 0.05, "within 5 %")
+    >>> decide(tol, 0.01, 0.005), decide(tol, 0.03, 0.06), decide(tol, 0.2, 0.01)
+    ('holds', 'inconclusive', 'fails')
+    """
+    if value is None or not math.isfinite(value):
+        return "fails"
+    if stderr is None or stderr == 0:
+        return "holds" if tolerance.contains(value) else "fails"
+    if not math.isfinite(stderr) or stderr < 0:
+        return "inconclusive"
+    low, high = value - z * stderr, value + z * stderr
+    if tolerance.lo <= low and high <= tolerance.hi:
+        return "holds"
+    if high < tolerance.lo or low > tolerance.hi:
+        return "fails"
+    return "inconclusive"
+
+
+def combine(*verdicts: str | bool) -> str:
+    """One verdict from several parts: any ``fails`` fails; else any ``inconclusive`` is
+    inconclusive; else ``holds``. Parts ``out of regime`` are not judged; when every part is,
+    the result is ``out of regime``. ``True``/``False`` stand for holds/fails."""
+    parts = [("holds" if v else "fails") if isinstance(v, bool) else v for v in verdicts]
+    unknown = [v for v in parts if v not in VERDICTS]
+    if unknown:
+        raise ValueError(f"combine: unknown verdicts {unknown}; expected one of {VERDICTS}")
+    judged = [v for v in parts if v != "out of regime"]
+    if not judged:
+        return "out of regime"
+    if "fails" in judged:
+        return "fails"
+    return "inconclusive" if "inconclusive" in judged else "holds"
+
+
+def judge(tolerance: Tolerance, agreement: float | None, *, stderr: float | None = None,
+          conditions: Mapping[str, bool | str] = {}, regime: str | None = None,
+          z: float = Z_DECIDE) -> str:
+    """The entry's verdict: ``"out of regime"`` when ``regime`` names a reason; else the
+    agreement decided against the tolerance with its standard error (:func:`decide`) combined
+    with every extra condition (a bool, or a verdict string from :func:`decide`) by
+    :func:`combine`."""
     if regime:
         return "out of regime"
-    ok = tolerance.contains(agreement) and all(conditions.values())
-    return "holds" if ok else "fails"
+    return combine(decide(tolerance, agreement, stderr, z=z), *conditions.values())
+
+
+def standard_error(values, axis=None) -> Any:
+    """Standard error of the mean, sd(ddof=1)/√n along ``axis`` (NaN for fewer than 2)."""
+    import numpy as np
+
+    v = np.asarray(values, float)
+    n = v.size if axis is None else v.shape[axis]
+    if n < 2:
+        return np.nan if axis is None else np.full(np.delete(v.shape, axis), np.nan)
+    return v.std(ddof=1, axis=axis) / np.sqrt(n)
 
 
 def farthest_from_one(values) -> float:
@@ -146,8 +243,9 @@ def farthest_from_one(values) -> float:
     return float(flat[np.argmax(np.abs(np.log(flat)))])
 
 
-def summary(entry: Entry, agreement: float | None, *, conditions: Mapping[str, bool] = {},
-            regime: str | None = None, **numbers: Any) -> dict[str, Any]:
+def summary(entry: Entry, agreement: float | None, *, stderr: float | None = None,
+            conditions: Mapping[str, bool | str] = {}, regime: str | None = None,
+            **numbers: Any) -> dict[str, Any]:
     """The flat summary every entry writes.
 
     Parameters
@@ -155,24 +253,47 @@ def summary(entry: Entry, agreement: float | None, *, conditions: Mapping[str, b
     entry : Entry
     agreement : float or None
         The agreement metric's value (None when it could not be measured).
-    conditions : mapping name -> bool
-        Extra pass/fail conditions of the claim (written as ``<name>_verdict``).
+    stderr : float, optional
+        Its standard error (seeds, draws, chains); None for an exact or single-run number.
+    conditions : mapping name -> bool or verdict string
+        Extra conditions of the claim (written as ``<name>_verdict``); a string is a verdict
+        already decided with its own standard error (:func:`decide`).
     regime : str, optional
         Why the measurement is outside the theory's regime (verdict ``"out of regime"``).
     **numbers
         Headline numbers (JSON scalars).
     """
     out: dict[str, Any] = {
-        "verdict": judge(entry.tolerance, agreement, conditions=conditions, regime=regime),
+        "verdict": judge(entry.tolerance, agreement, stderr=stderr, conditions=conditions,
+                         regime=regime),
         "agreement": None if agreement is None else float(agreement),
+        "stderr": None if stderr is None or not math.isfinite(stderr) else float(stderr),
         "tolerance": entry.tolerance.text,
         "claim": entry.claim,
+        "kind": entry.kind,
+        "references": "; ".join(entry.references),
         "regime": regime or "in regime",
     }
+    if stderr is not None:
+        out["agreement_verdict"] = decide(entry.tolerance, agreement, stderr)
     for name, ok in conditions.items():
-        out[f"{name}_verdict"] = "holds" if ok else "fails"
+        out[f"{name}_verdict"] = combine(ok)
     out.update(numbers)
     return out
+
+
+def entry_result(entry: Entry, out: Mapping[str, Any], *, metrics, figures, notes: str = ""):
+    """The entry's :class:`~learnmech.core.result.Result`, its notes ending with what the entry
+    is (a prediction or a consistency check) and its references, so both reach the run's
+    report."""
+    from learnmech.core.result import Result
+
+    tail = [f"Kind: {entry.kind}." if entry.kind == "prediction" else
+            f"Kind: {entry.kind} — an identity that holds by construction; it checks the code "
+            "and the measurement, it is not a prediction of a theory.",
+            "References: " + "; ".join(entry.references) + "."]
+    text = "\n\n".join([p for p in (notes.strip(),) if p] + tail)
+    return Result(summary=dict(out), metrics=metrics, figures=figures, notes=text)
 
 
 _ENTRIES: dict[str, Entry] | None = None

@@ -460,7 +460,7 @@ def _checked_arrays(arrays: Mapping[str, object], taxonomy: Taxonomy | None
                            f"{n} integer class labels, one per example")
     out["labels"] = labels
     if ("test_features" in arrays) != ("test_labels" in arrays):
-        raise _BadArray("test_features, test_labels", "give both or neither")
+        raise _BadArray("test_features, test_labels", "must be given both or neither")
     if "test_features" in arrays:
         test = _binary("test_features", arrays["test_features"])
         if test.shape[1] != n_features:

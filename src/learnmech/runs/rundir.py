@@ -148,12 +148,13 @@ def run_experiment(
     return out
 
 
-def check_out(out: str | Path) -> Path:
+def check_out(out: str | Path, *, existing: bool = False) -> Path:
     """The directory a run into ``out`` is renamed onto; RunDirError when ``out`` is unusable.
 
     ``out`` must be absent or an empty directory (a symbolic link to an empty directory
     stands for that directory), its name and path must fit the file system, and its nearest
-    existing ancestor must be a writable directory. Nothing is created.
+    existing ancestor must be a writable directory. Nothing is created. With ``existing``, a
+    directory that holds files is accepted too (a sweep or tune directory being resumed).
 
     Returns
     -------
@@ -191,7 +192,8 @@ def check_out(out: str | Path) -> Path:
                                   f"{_quoted(os.readlink(target))}); remove it or choose "
                                   "another")
             target = Path(os.path.realpath(target))
-        taken = target.exists() and (not target.is_dir() or any(target.iterdir()))
+        taken = target.exists() and (not target.is_dir()
+                                     or (not existing and any(target.iterdir())))
         if taken:
             raise RunDirError(f"--out {shown} exists and is not an empty directory; "
                               "choose another or remove it")
@@ -206,6 +208,8 @@ def check_out(out: str | Path) -> Path:
     if not os.access(ancestor, os.W_OK | os.X_OK):
         raise RunDirError(f"--out {shown} cannot be created: {_quoted(ancestor)} is not "
                           "writable")
+    if existing and target.is_dir() and not os.access(target, os.W_OK | os.X_OK):
+        raise RunDirError(f"--out {shown} is not writable")
     return target
 
 
@@ -359,15 +363,18 @@ def _fill(work: Path, *, experiment: Experiment, config: ExperimentConfig, times
             raise
         with contextlib.suppress(OSError):
             atomic_write_text(work / "error.txt", traceback.format_exc())
-        kept = work
+        kept: Path | None = work
         if failed is not None:
             shutil.rmtree(failed, ignore_errors=True)
-            with contextlib.suppress(OSError):
+            try:
                 os.replace(work, failed)
                 kept = failed
+            except OSError:  # e.g. <name>.failed too long a name: the attempt goes with work
+                kept = None
         if isinstance(exc, Exception):
             exc.add_note(f"run failed; the attempt is kept in {kept} (config.yaml, traceback "
-                         f"in {kept / 'error.txt'})")
+                         f"in {kept / 'error.txt'})" if kept else
+                         "run failed; the attempt could not be kept beside the target")
         raise
 
 

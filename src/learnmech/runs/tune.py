@@ -34,7 +34,7 @@ import json
 import math
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -270,6 +270,8 @@ def plan_tune(
             setting = {s.key: s.corners()[0] for s in specs} | {spec.key: value}
             resolve_config(experiment_id, experiment.config_cls, file=config_file, sets=sets,
                            seed=seed, overrides={**smoke_overrides, **setting})
+    _check_metric(experiment, metric.strip(), specs, sets=sets, config_file=config_file,
+                  seed=seed)
     if study is None:
         digest = short_hash([experiment_id, [(s.key, s.text) for s in specs], metric, direction,
                              seed, list(sets), smoke,
@@ -287,6 +289,27 @@ def plan_tune(
         storage = f"sqlite:///{(out / 'study.db').resolve()}"
     return TunePlan(experiment, specs, metric.strip(), direction, trials, storage, study, out,
                     seed, sets, smoke, None if config_file is None else str(config_file), keep)
+
+
+def _check_metric(experiment: Any, metric: str, specs: Sequence[ParamSpec], *, sets,
+                  config_file, seed: int) -> None:
+    """Refuse a ``metric`` that the experiment's summary does not hold as a number, before
+    any trial: one in-memory run at the smoke size (the fixed keys and the first corner of
+    each parameter applied), which writes nothing. A run that fails is left to the trials."""
+    setting = {s.key: s.corners()[0] for s in specs}
+    config = resolve_config(experiment.id, experiment.config_cls, file=config_file, sets=sets,
+                            seed=seed, overrides={**experiment.smoke, **setting})
+    try:
+        summary = experiment.run(config).summary
+    except Exception:  # noqa: BLE001 - the trials report the failure with its run directory
+        return
+    if is_number(summary.get(metric)):
+        return
+    numeric = sorted(k for k, v in summary.items() if is_number(v))
+    shown = ", ".join(numeric[:40]) + (f", ... ({len(numeric)} in all)" if len(numeric) > 40
+                                       else "")
+    raise TuneError(f"--metric {metric!r} is not a numeric summary key of {experiment.id} "
+                    f"(checked on a smoke-size run); numeric keys: {shown}")
 
 
 def run_tune(plan: TunePlan, executor: Any = None, *, command: str = "") -> TuneResult:

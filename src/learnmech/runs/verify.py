@@ -2,10 +2,13 @@
 
 Each entry runs through the ordinary run layer (:func:`learnmech.runs.run_experiment`) as
 ``mechanics.<id>`` with ``size`` set, into ``<out>/<id>/`` (the full run contract); the
-scorecard (entry, claim, agreement, tolerance, verdict, seconds) is then written beside them as
-``scorecard.html`` (figures embedded), ``scorecard.csv`` and ``scorecard.txt``. A failing
-verdict is a result; an entry that raises is recorded with verdict ``"error"`` and the others
-still run.
+scorecard (entry, kind, claim, agreement ± standard error, tolerance, verdict, seconds,
+references) is then written beside them as ``scorecard.html`` (figures embedded),
+``scorecard.csv`` and ``scorecard.txt``. Verdicts are the catalogue's four
+(:data:`learnmech.mechanics.catalogue.VERDICTS`: holds, fails, inconclusive, out of regime); a
+consistency check (an identity true by construction) is marked as such, apart from the
+predictions. A failing verdict is a result; an entry that raises is recorded with verdict
+``"error"`` and the others still run.
 """
 
 from __future__ import annotations
@@ -35,12 +38,17 @@ class Score:
     id, claim, tolerance : str
     agreement : float or None
     verdict : str
-        ``holds`` / ``fails`` / ``out of regime`` / ``error``.
+        ``holds`` / ``fails`` / ``inconclusive`` / ``out of regime`` / ``error``.
     seconds : float
         Wall time of the entry's run (seconds).
     run_dir : Path
     error : str
         The exception, for verdict ``error``; empty otherwise.
+    stderr : float or None
+        Standard error of the agreement (None: exact or a single run).
+    kind : str
+        ``prediction`` or ``consistency check``.
+    references : tuple of str
     """
 
     id: str
@@ -51,6 +59,9 @@ class Score:
     seconds: float
     run_dir: Path
     error: str = ""
+    stderr: float | None = None
+    kind: str = "prediction"
+    references: tuple[str, ...] = ()
 
 
 def verify(only: Sequence[str] | None = None, *, size: str = "quick",
@@ -97,10 +108,13 @@ def verify(only: Sequence[str] | None = None, *, size: str = "quick",
                            command=f"learnmech run mechanics.{entry_id} --set size={size}")
             found = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
             score = Score(entry_id, entry.claim, found.get("agreement"), found["tolerance"],
-                          found["verdict"], time.perf_counter() - start, run_dir)
+                          found["verdict"], time.perf_counter() - start, run_dir,
+                          stderr=found.get("stderr"), kind=entry.kind,
+                          references=entry.references)
         except Exception as exc:  # one broken entry must not hide the others
             score = Score(entry_id, entry.claim, None, entry.tolerance.text, "error",
-                          time.perf_counter() - start, run_dir, f"{type(exc).__name__}: {exc}")
+                          time.perf_counter() - start, run_dir, f"{type(exc).__name__}: {exc}",
+                          kind=entry.kind, references=entry.references)
         scores.append(score)
     atomic_write_text(out / "scorecard.txt", scorecard_text(scores) + "\n")
     atomic_write_text(out / "scorecard.csv", _csv(scores))
@@ -108,21 +122,39 @@ def verify(only: Sequence[str] | None = None, *, size: str = "quick",
     return scores, out
 
 
+TALLY = ("holds", "fails", "inconclusive", "out of regime", "error")
+
+
 def scorecard_text(scores: Sequence[Score]) -> str:
-    """The scorecard as a fixed-width table (entry, agreement, tolerance, verdict, seconds)."""
+    """The scorecard as a fixed-width table (entry, agreement ± s.e., tolerance, verdict,
+    seconds); a consistency check is marked ``[check]`` after its id and tallied apart."""
     header = ("entry", "agreement", "tolerance", "verdict", "time (s)")
-    rows = [(s.id, _fmt(s.agreement), s.tolerance, s.verdict, f"{s.seconds:.1f}")
+    rows = [(s.id + (" [check]" if s.kind != "prediction" else ""),
+             _fmt(s.agreement, s.stderr), s.tolerance, s.verdict, f"{s.seconds:.1f}")
             for s in scores]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
              for r in [header, *rows]]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    tally = {v: sum(s.verdict == v for s in scores)
-             for v in ("holds", "fails", "out of regime", "error")}
-    total = sum(s.seconds for s in scores)
-    lines.append(f"{len(scores)} entries: " + ", ".join(f"{n} {v}" for v, n in tally.items())
-                 + f"; {total:.1f} s")
+    lines.append(_tally(scores))
     return "\n".join(lines)
+
+
+def _tally(scores: Sequence[Score]) -> str:
+    """'24 entries: N holds, …; consistency checks: …; T s' (predictions and checks apart)."""
+    predictions = [s for s in scores if s.kind == "prediction"]
+    checks = [s for s in scores if s.kind != "prediction"]
+
+    def count(group):
+        return ", ".join(f"{sum(s.verdict == v for s in group)} {v}" for v in TALLY)
+
+    total = sum(s.seconds for s in scores)
+    text = f"{len(scores)} entries: {len(predictions)} predictions: {count(predictions)}"
+    if checks:
+        text += f"; {len(checks)} consistency check(s): " + ", ".join(
+            f"{sum(s.verdict == v for s in checks)} {v}" for v in TALLY
+            if any(s.verdict == v for s in checks))
+    return text + f"; {total:.1f} s"
 
 
 def render_scorecard(scores: Sequence[Score], *, size: str = "quick") -> str:
@@ -130,16 +162,18 @@ def render_scorecard(scores: Sequence[Score], *, size: str = "quick") -> str:
     import base64
     import html
 
-    colour = {"holds": "#1a7f37", "fails": "#cf222e", "out of regime": "#9a6700",
-              "error": "#6e7781"}
+    colour = {"holds": "#1a7f37", "fails": "#cf222e", "inconclusive": "#0969da",
+              "out of regime": "#9a6700", "error": "#6e7781"}
     rows, sections = [], []
     for s in scores:
+        refs = html.escape("; ".join(s.references))
         rows.append(
             f"<tr><td><a href='#{s.id}'>{html.escape(s.id)}</a></td>"
-            f"<td>{html.escape(s.claim)}</td><td>{_fmt(s.agreement)}</td>"
+            f"<td>{html.escape(s.kind)}</td>"
+            f"<td>{html.escape(s.claim)}</td><td>{html.escape(_fmt(s.agreement, s.stderr))}</td>"
             f"<td>{html.escape(s.tolerance)}</td>"
             f"<td style='color:{colour.get(s.verdict, '#000')};font-weight:600'>"
-            f"{html.escape(s.verdict)}</td><td>{s.seconds:.1f}</td></tr>")
+            f"{html.escape(s.verdict)}</td><td>{s.seconds:.1f}</td><td>{refs}</td></tr>")
         figures = sorted((s.run_dir / "figures").glob("*.png")) \
             if (s.run_dir / "figures").is_dir() else []
         images = "".join(
@@ -151,7 +185,9 @@ def render_scorecard(scores: Sequence[Score], *, size: str = "quick") -> str:
             else ""
         error = f"<pre>{html.escape(s.error)}</pre>" if s.error else ""
         sections.append(f"<section id='{s.id}'><h2>{html.escape(s.id)}: "
-                        f"{html.escape(s.verdict)}</h2><p>{html.escape(s.claim)}</p>{note}"
+                        f"{html.escape(s.verdict)}</h2><p>{html.escape(s.claim)} "
+                        f"<em>({html.escape(s.kind)})</em></p>"
+                        f"<p>References: {html.escape('; '.join(s.references))}</p>{note}"
                         f"{error}{images}</section>")
     style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
              "table{border-collapse:collapse;font-size:13px}td,th{border-bottom:1px solid #ddd;"
@@ -161,8 +197,12 @@ def render_scorecard(scores: Sequence[Score], *, size: str = "quick") -> str:
             f"({size})</title><style>{style}</style></head><body>"
             f"<h1>Mechanics catalogue scorecard ({size} size)</h1>"
             f"<p>{html.escape(scorecard_text(scores).splitlines()[-1])}</p>"
-            "<table><tr><th>entry</th><th>claim</th><th>agreement</th><th>tolerance</th>"
-            f"<th>verdict</th><th>time (s)</th></tr>{''.join(rows)}</table>"
+            "<p>Verdicts: holds / fails / inconclusive (agreement ± 2 s.e. straddles the "
+            "tolerance) / out of regime (a measured quantity left the claim's regime). A "
+            "consistency check is an identity, not a prediction.</p>"
+            "<table><tr><th>entry</th><th>kind</th><th>claim</th><th>agreement ± s.e.</th>"
+            "<th>tolerance</th><th>verdict</th><th>time (s)</th><th>references</th></tr>"
+            f"{''.join(rows)}</table>"
             f"{''.join(sections)}</body></html>")
 
 
@@ -172,14 +212,16 @@ def _csv(scores: Sequence[Score]) -> str:
 
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["entry", "agreement", "tolerance", "verdict", "seconds", "claim"])
+    writer.writerow(["entry", "agreement", "stderr", "tolerance", "verdict", "seconds", "kind",
+                     "claim", "references"])
     for s in scores:
-        writer.writerow([s.id, "" if s.agreement is None else repr(s.agreement), s.tolerance,
-                         s.verdict, f"{s.seconds:.2f}", s.claim])
+        writer.writerow([s.id, "" if s.agreement is None else repr(s.agreement),
+                         "" if s.stderr is None else repr(s.stderr), s.tolerance, s.verdict,
+                         f"{s.seconds:.2f}", s.kind, s.claim, "; ".join(s.references)])
     return buffer.getvalue()
 
 
-def _fmt(value: float | None) -> str:
+def _fmt(value: float | None, stderr: float | None = None) -> str:
     if value is None:
         return "—"
-    return f"{value:.3g}"
+    return f"{value:.3g}" + ("" if stderr is None else f" ± {stderr:.2g}")

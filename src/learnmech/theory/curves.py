@@ -23,9 +23,19 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from learnmech.theory._validate import (
+    check_array,
+    check_callable,
+    check_choice,
+    check_degree_powers,
+    check_float,
+    check_int,
+    fail,
+)
 from learnmech.theory.spectra import harmonic_multiplicity, sphere_eigenvalues, taylor_coefficients
 
 METHODS = ("eigenlearning", "ek", "ek+1/n", "renormalized")
+_SPECTRAL_METHODS = ("eigenlearning", "ek", "ek+1/n")
 _BISECTIONS = 24
 _NEWTON_STEPS = 6
 _LOG_KAPPA_MIN = -60.0
@@ -65,31 +75,41 @@ def learning_curve(
     Returns
     -------
     ndarray of shape (n_points,)
+
+    Raises
+    ------
+    InputError
+        For an argument out of its range (named in the message), or a kernel that is not
+        positive semi-definite on the sphere (a negative resolved eigenvalue).
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
-    n = np.atleast_1d(np.asarray(n, dtype=float))
-    if np.any(~np.isfinite(n)) or np.any(n <= 0):
-        raise ValueError("n must hold finite training-set sizes > 0")
-    if noise < 0 or ridge < 0:
-        raise ValueError(f"noise and ridge must be >= 0; got {noise}, {ridge}")
-    top = max(target_power, default=0)
-    lmax = max(top, 12) if lmax is None else lmax
+    kernel = check_callable("kernel", kernel, "k(t) of t = x·x' in [-1, 1]")
+    d = check_int("d", d, 2)
+    items = check_degree_powers("target_power", target_power, allow_empty=True)
+    n = _check_sizes(n)
+    noise = check_float("noise", noise, minimum=0.0)
+    ridge = check_float("ridge", ridge, minimum=0.0)
+    method = check_choice("method", method, METHODS)
+    top = max((degree for degree, _ in items), default=0)
+    lmax = max(top, 12) if lmax is None else check_int("lmax", lmax, 0)
     if lmax < top:
-        raise ValueError(f"lmax must be >= the highest target degree {top}; got {lmax}")
+        raise fail("lmax", f"an integer >= the highest target degree {top}", lmax)
     if method == "renormalized" or r is not None:
-        kernel, extra = _cut_kernel(kernel, 3 if r is None else r)
+        kernel, extra = _cut_kernel(kernel, 3 if r is None else check_int("r", r, 0))
     else:
         extra = 0.0
     mult = np.asarray(harmonic_multiplicity(d, np.arange(lmax + 1)), dtype=float)
     k1 = float(np.real(kernel(np.array(1.0))))
     lam = resolved_eigenvalues(sphere_eigenvalues(kernel, d=d, lmax=lmax), mult, k1)
+    if np.any(lam < 0):
+        degree = int(np.argmax(lam < 0))
+        raise fail("kernel", "positive semi-definite on the sphere (eigenvalues >= 0)",
+                   got=f"eigenvalue {lam[degree]:.3g} at degree {degree}")
     tail = max(k1 - float(np.sum(mult * lam)), 0.0)
     power = np.zeros(lmax + 1)
-    for degree, value in target_power.items():
+    for degree, value in items:
         power[degree] = value
-    return curve_from_spectrum(lam, power, n, multiplicity=mult, ridge=ridge + tail + extra,
-                               noise=noise, method="ek+1/n" if method == "renormalized" else method)
+    return _curve(lam, mult, power, n, ridge=ridge + tail + extra, noise=noise,
+                  method="ek+1/n" if method == "renormalized" else method)
 
 
 def curve_from_spectrum(
@@ -104,19 +124,41 @@ def curve_from_spectrum(
     target_power : (m,) target power in each group: Σ over the group's modes of v_i²
     n : (n_points,) training-set sizes
     multiplicity : (m,) modes per group (default: 1 each, e.g. an empirical spectrum)
-    ridge : δ, including any tail mass treated as ridge
-    noise : ε² (``eigenlearning`` only, see :func:`learning_curve`)
+    ridge : δ >= 0, including any tail mass treated as ridge
+    noise : ε² >= 0 (``eigenlearning`` only, see :func:`learning_curve`)
     method : ``eigenlearning``, ``ek`` or ``ek+1/n``
     """
-    lam = np.asarray(eigenvalues, dtype=float)
-    power = np.asarray(target_power, dtype=float)
-    mult = np.ones_like(lam) if multiplicity is None else np.asarray(multiplicity, dtype=float)
-    n = np.atleast_1d(np.asarray(n, dtype=float))
+    lam = _check_groups("eigenvalues", eigenvalues)
+    power = _check_groups("target_power", target_power, len(lam))
+    mult = (np.ones_like(lam) if multiplicity is None
+            else _check_groups("multiplicity", multiplicity, len(lam)))
+    n = _check_sizes(n)
+    ridge = check_float("ridge", ridge, minimum=0.0)
+    noise = check_float("noise", noise, minimum=0.0)
+    method = check_choice("method", method, _SPECTRAL_METHODS)
+    return _curve(lam, mult, power, n, ridge=ridge, noise=noise, method=method)
+
+
+def _curve(lam, mult, power, n, *, ridge: float, noise: float, method: str) -> np.ndarray:
+    """:func:`curve_from_spectrum` on checked arrays (m,), (m,), (m,), (n_points,)."""
     if method == "eigenlearning":
         return _eigenlearning(lam, mult, power, n, ridge, noise)
-    if method not in ("ek", "ek+1/n"):
-        raise ValueError(f"method must be 'eigenlearning', 'ek' or 'ek+1/n'; got {method!r}")
     return _equivalent_kernel(lam, mult, power, n, ridge, corrected=method != "ek")
+
+
+def _check_groups(name: str, values, m: int | None = None, like: str = "eigenvalues"):
+    """A finite (m,) array of entries >= 0 (eigenvalues, powers or multiplicities); ``m`` is
+    the length of the argument ``like``."""
+    arr = check_array(name, values, ndim=(1,), minimum=0.0, shape_text="(m,)")
+    if m is not None and arr.shape != (m,):
+        raise fail(name, f"of shape (m,) = ({m},) like {like}", got=f"shape {arr.shape}")
+    return arr
+
+
+def _check_sizes(n) -> np.ndarray:
+    """Training-set sizes as a float array of shape (n_points,), each finite and > 0."""
+    return np.atleast_1d(check_array("n", n, ndim=(0, 1), minimum=0.0, exclusive=True,
+                                     shape_text="(n_points,)"))
 
 
 def resolved_eigenvalues(lam: np.ndarray, mult: np.ndarray, k1: float) -> np.ndarray:
@@ -125,8 +167,11 @@ def resolved_eigenvalues(lam: np.ndarray, mult: np.ndarray, k1: float) -> np.nda
     The quadrature error of N(d,l)·λ_l is about ε·√N(d,l)·k(1) (ε the float64 epsilon); a
     degree whose N·|λ| is below 10³ times that is dropped — rounding noise at high degrees
     (at d = 50 from l ≈ 19 on for a ReLU NTK), or an exact zero (e.g. odd degrees of an even
-    kernel).
+    kernel). ``lam`` and ``mult`` have shape (m,); ``k1`` = k(1).
     """
+    lam = check_array("lam", lam, ndim=(1,), shape_text="(m,)")
+    mult = _check_groups("mult", mult, len(lam), like="lam")
+    k1 = check_float("k1", k1)
     noise_floor = 1e3 * np.finfo(float).eps * np.sqrt(mult) * abs(k1)
     return np.where(mult * np.abs(lam) >= noise_floor, lam, 0.0)
 
@@ -137,9 +182,15 @@ def solve_kappa(lam, mult, n, delta) -> np.ndarray:
     f falls from +∞ to −n as κ grows, so there is one root when δ > 0, or when n is below the
     number of modes with λ_l > 0; otherwise κ = 0 (interpolation past the number of modes).
     A coarse bisection in log κ brackets the root; Newton steps (kept inside the bracket)
-    finish it.
+    finish it. ``lam`` and ``mult`` have shape (m,), entries >= 0; ``n`` > 0; ``delta`` >= 0.
     """
-    n = np.asarray(n, dtype=float)
+    lam = _check_groups("lam", lam)
+    mult = _check_groups("mult", mult, len(lam), like="lam")
+    return _solve_kappa(lam, mult, _check_sizes(n), check_float("delta", delta, minimum=0.0))
+
+
+def _solve_kappa(lam, mult, n, delta) -> np.ndarray:
+    """:func:`solve_kappa` on checked arguments."""
     lo = np.full(n.shape, _LOG_KAPPA_MIN)
     hi = np.full(n.shape, np.log(max(float(np.sum(mult * lam)) + delta, 1e-300)) + 60.0)
     for _ in range(_BISECTIONS):
@@ -169,9 +220,14 @@ def kare(K: np.ndarray, y: np.ndarray, ridge: float) -> float:
     (n, c) (several outputs: the squared errors are summed over them), λ > 0. Kernel ridge
     regression with regulariser δ on K + δI has λ = δ/n.
     """
+    y = check_array("y", y, ndim=(1, 2), shape_text="(n,) or (n, c) with n >= 1")
     n = len(y)
-    if K.shape != (n, n) or ridge <= 0:
-        raise ValueError("K must be (n, n) for n = len(y), and ridge > 0")
+    if n < 1:
+        raise fail("y", "of shape (n,) or (n, c) with n >= 1", got=f"shape {y.shape}")
+    K = check_array("K", K, ndim=(2,), shape_text="(n, n)")
+    if K.shape != (n, n):
+        raise fail("K", f"of shape (n, n) = ({n}, {n}) for n = len(y)", got=f"shape {K.shape}")
+    ridge = check_float("ridge", ridge, minimum=0.0, exclusive=True)
     eigval, eigvec = np.linalg.eigh(K / n)
     inverse = 1.0 / (eigval + ridge)
     proj = np.reshape(eigvec.T @ y, (n, -1))
@@ -179,7 +235,7 @@ def kare(K: np.ndarray, y: np.ndarray, ridge: float) -> float:
 
 
 def _eigenlearning(lam, mult, power, n, delta, noise) -> np.ndarray:
-    kappa = solve_kappa(lam, mult, n, delta)
+    kappa = _solve_kappa(lam, mult, n, delta)
     learn = lam / (lam + kappa[:, None])  # L_l, shape (n_points, lmax+1)
     overlap = (mult * learn**2).sum(axis=1)
     e0 = n / np.maximum(n - overlap, 1e-300)
@@ -188,8 +244,9 @@ def _eigenlearning(lam, mult, power, n, delta, noise) -> np.ndarray:
 
 def _equivalent_kernel(lam, mult, power, n, delta, *, corrected: bool) -> np.ndarray:
     if delta <= 0:
-        raise ValueError("the equivalent-kernel methods need ridge + tail mass > 0 "
-                         "(use method='renormalized' or 'eigenlearning' for noiseless targets)")
+        raise fail("ridge", "> 0 for the equivalent-kernel methods 'ek' and 'ek+1/n' (ridge plus "
+                   "the kernel's tail mass is what they divide by; use method='renormalized' or "
+                   "'eigenlearning' for noiseless targets)", delta)
     kappa0 = (delta / n)[:, None]  # (n_points, 1)
     error = kappa0 / (lam + kappa0)
     if corrected:

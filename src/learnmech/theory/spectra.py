@@ -27,7 +27,15 @@ from collections.abc import Callable, Mapping
 import numpy as np
 from scipy.special import roots_gegenbauer
 
-from learnmech.theory._validate import check_int
+from learnmech.theory._validate import (
+    check_array,
+    check_callable,
+    check_degree_powers,
+    check_float,
+    check_int,
+    check_seed,
+    fail,
+)
 
 __all__ = [
     "harmonic_multiplicity",
@@ -84,9 +92,9 @@ def harmonic_multiplicity(d: int, l: int | np.ndarray) -> int | float | np.ndarr
         if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
             arr = arr.astype(np.int64)
         else:
-            raise ValueError(f"l must contain integers >= 0, got dtype {arr.dtype}")
+            raise fail("l", "an array of integers >= 0", got=f"dtype {arr.dtype}")
     if arr.size and arr.min() < 0:
-        raise ValueError(f"l must contain integers >= 0, got minimum {arr.min()}")
+        raise fail("l", "an array of integers >= 0", got=f"minimum {arr.min()}")
     exact = [_multiplicity_exact(d, int(v)) for v in arr.ravel()]
     if all(v <= _INT64_MAX for v in exact):
         return np.array(exact, dtype=np.int64).reshape(arr.shape)
@@ -116,6 +124,7 @@ def normalised_gegenbauer(t, *, d: int, lmax: int) -> np.ndarray:
     """
     d = check_int("d", d, 2)
     lmax = check_int("lmax", lmax, 0)
+    check_array("t", t, ndim=None, allow_complex=True)
     t = np.asarray(t)
     dtype = np.result_type(t.dtype, np.float64)
     out = np.empty((lmax + 1,) + t.shape, dtype=dtype)
@@ -165,8 +174,7 @@ def sphere_eigenvalues(
     if n_quad is None:
         n_quad = max(2 * lmax + 50, 200)
     n_quad = check_int("n_quad", n_quad, lmax + 1)
-    if not callable(k):
-        raise ValueError("k must be a callable k(t)")
+    k = check_callable("k", k, "k(t)")
     alpha = d / 2.0 - 1.0
     if d == 2:
         j = np.arange(1, n_quad + 1)
@@ -175,13 +183,7 @@ def sphere_eigenvalues(
     else:
         nodes, weights = roots_gegenbauer(n_quad, alpha)
     weights = weights / weights.sum()  # = |S^{d-2}|/|S^{d-1}| times the raw weights
-    kv = np.asarray(k(nodes))
-    if kv.shape != nodes.shape:
-        raise ValueError(
-            f"k must return shape {nodes.shape} for input of that shape, got {kv.shape}"
-        )
-    if not np.all(np.isfinite(kv)):
-        raise ValueError("k returned non-finite values on [-1, 1]")
+    kv = _sampled("k", k, nodes, "on [-1, 1]")
     if np.iscomplexobj(kv):
         kv = kv.real
     P = normalised_gegenbauer(nodes, d=d, lmax=lmax)
@@ -230,24 +232,15 @@ def taylor_coefficients(
         raise ``n_points``.
     """
     qmax = check_int("qmax", qmax, 0)
-    radius = float(radius)
-    if not (np.isfinite(radius) and radius > 0):
-        raise ValueError(f"radius must be a finite number > 0, got {radius}")
+    radius = check_float("radius", radius, minimum=0.0, exclusive=True)
     if n_points is None:
         n_points = max(256, 4 * (qmax + 1))
     n_points = check_int("n_points", n_points, 2 * (qmax + 1))
-    if not callable(k):
-        raise ValueError("k must be a callable k(t)")
+    k = check_callable("k", k, "k(t) analytic on |t| <= radius")
     phi = 2.0 * np.pi * np.arange(n_points) / n_points
     t = radius * np.exp(1j * phi)
-    kv = np.asarray(k(t))
-    if kv.shape != t.shape:
-        raise ValueError(f"k must return shape {t.shape} for input of that shape, got {kv.shape}")
-    if not np.all(np.isfinite(kv)):
-        raise ValueError(
-            "k returned non-finite values on the circle |t| = radius; is k written with "
-            "complex-safe operations and analytic there?"
-        )
+    kv = _sampled("k", k, t, "on the circle |t| = radius (is k written with complex-safe "
+                  "operations and analytic there?)")
     a = np.fft.fft(kv.astype(np.complex128)) / n_points  # a_q = b_q R^q (aliased)
     scale = np.max(np.abs(a))
     if scale > 0:
@@ -289,7 +282,7 @@ def uniform_sphere(n: int, d: int, *, seed) -> np.ndarray:
     """
     n = check_int("n", n, 0)
     d = check_int("d", d, 2)
-    rng = np.random.default_rng(seed)
+    rng = check_seed("seed", seed)
     g = rng.standard_normal((n, d))
     norms = np.linalg.norm(g, axis=1, keepdims=True)
     while n and np.any(norms == 0):  # probability zero, but keep the guarantee
@@ -299,10 +292,22 @@ def uniform_sphere(n: int, d: int, *, seed) -> np.ndarray:
     return g / norms
 
 
+def _sampled(name: str, k: Callable, t: np.ndarray, where: str) -> np.ndarray:
+    """``k(t)``, refused unless it is finite and of the shape of ``t``."""
+    kv = np.asarray(k(t))
+    if kv.shape != t.shape:
+        raise fail(name, f"a function returning shape {t.shape} for input of that shape",
+                   got=f"shape {kv.shape}")
+    if not np.all(np.isfinite(kv)):
+        raise fail(name, f"finite {where}", got="non-finite values")
+    return kv
+
+
 def _check_points(X) -> np.ndarray:
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] < 2:
-        raise ValueError(f"X must have shape (n, d) with d >= 2, got {X.shape}")
+    """Points as a finite (n, d) float64 array with d >= 2."""
+    X = check_array("X", X, ndim=(2,), shape_text="(n, d) with d >= 2")
+    if X.shape[1] < 2:
+        raise fail("X", "of shape (n, d) with d >= 2", got=f"shape {X.shape}")
     return X
 
 
@@ -327,11 +332,11 @@ def zonal_harmonic(X, u, l: int) -> np.ndarray:
     """
     X = _check_points(X)
     d = X.shape[1]
-    u = np.asarray(u, dtype=np.float64)
+    u = check_array("u", u, ndim=(1,), shape_text=f"({d},)")
     if u.shape != (d,):
-        raise ValueError(f"u must have shape ({d},), got {u.shape}")
+        raise fail("u", f"of shape ({d},) like the rows of X", got=f"shape {u.shape}")
     if abs(np.linalg.norm(u) - 1.0) > 1e-8:
-        raise ValueError(f"u must be a unit vector, got norm {np.linalg.norm(u)}")
+        raise fail("u", "a unit vector (norm 1 within 1e-8)", got=f"norm {np.linalg.norm(u)}")
     l = check_int("l", l, 0)
     return normalised_gegenbauer(X @ u, d=d, lmax=l)[l]
 
@@ -367,16 +372,8 @@ def make_harmonic_target(
     """
     d = check_int("d", d, 2)
     poles = check_int("poles", poles, 1)
-    if not isinstance(degrees, Mapping) or len(degrees) == 0:
-        raise ValueError("degrees must be a non-empty mapping {degree: power}")
-    items = []
-    for l, p in sorted(degrees.items()):
-        l = check_int("degrees key (degree)", l, 0)
-        p = float(p)
-        if not (np.isfinite(p) and p >= 0):
-            raise ValueError(f"degrees[{l}] (power) must be finite and >= 0, got {p}")
-        items.append((l, p))
-    rng = np.random.default_rng(seed)
+    items = check_degree_powers("degrees", degrees, allow_empty=False)
+    rng = check_seed("seed", seed)
     pole_sets = [uniform_sphere(poles, d, seed=rng) for _ in items]  # (m, d) per degree
     amps = []
     for (l, p), u in zip(items, pole_sets, strict=True):
@@ -386,7 +383,7 @@ def make_harmonic_target(
     def target(X) -> np.ndarray:
         X = _check_points(X)
         if X.shape[1] != d:
-            raise ValueError(f"X must have {d} columns, got {X.shape[1]}")
+            raise fail("X", f"of shape (n, {d}) (the target's dimension)", got=f"shape {X.shape}")
         out = np.zeros(X.shape[0])
         for (l, _), u, amp in zip(items, pole_sets, amps, strict=True):
             P = normalised_gegenbauer(X @ u.T, d=d, lmax=l)[l]  # (n, m)

@@ -15,6 +15,7 @@ from learnmech.mechanics.catalogue import (
     Entry,
     MechanicsConfig,
     Tolerance,
+    entry_result,
     farthest_from_one,
     summary,
 )
@@ -146,7 +147,7 @@ def run_conservation(config: ConservationConfig) -> Result:
     notes = ("Drift is measured at fixed gradient-flow time T, so a per-step O(η²) error sums "
              "to O(η): the log–log slope 1. The weight-decay condition (relative error ≤ 5 % "
              "at the smallest η) is this catalogue's own threshold; the spec gives none.")
-    return Result(summary=out, metrics=rows, figures={"conservation_laws": agreement_figure(
+    return entry_result(ENTRY, out, metrics=rows, figures={"conservation_laws": agreement_figure(
         panels, ncols=2)}, notes=notes)
 
 

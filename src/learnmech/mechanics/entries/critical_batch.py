@@ -13,7 +13,13 @@ from __future__ import annotations
 from pydantic import Field
 
 from learnmech.core.result import Result
-from learnmech.mechanics.catalogue import Entry, MechanicsConfig, Tolerance, summary
+from learnmech.mechanics.catalogue import (
+    Entry,
+    MechanicsConfig,
+    Tolerance,
+    entry_result,
+    summary,
+)
 from learnmech.theory.laws.sgd_noise import critical_batch_steps
 
 
@@ -116,7 +122,7 @@ def run_critical_batch(config: CriticalBatchConfig) -> Result:
                   b_simple_avg=b_noise, b_simple_mean_of_ratios=float(np.mean(b_simple)),
                   b_simple_start=float(b_simple[0]),
                   b_simple_end=float(b_simple[-1]), batches=len(batches))
-    return Result(summary=out, metrics=rows, figures={"critical_batch": agreement_figure(
+    return entry_result(ENTRY, out, metrics=rows, figures={"critical_batch": agreement_figure(
         panels, ncols=2)})
 
 

@@ -16,6 +16,7 @@ from learnmech.mechanics.catalogue import (
     Entry,
     MechanicsConfig,
     Tolerance,
+    entry_result,
     farthest_from_one,
     summary,
 )
@@ -74,7 +75,7 @@ def run_deep_linear(config: DeepLinearConfig) -> Result:
                   replicates=seeds)
     notes = ("Predicted half-times use a0_eff = ¼‖W₁(0)v_k + W₂(0)ᵀu_k‖², the balanced start the "
              "small random init grows into (theory.laws.deep_linear.balanced_mode_strength).")
-    return Result(summary=out, metrics=rows, figures={"deep_linear_modes": fig}, notes=notes)
+    return entry_result(ENTRY, out, metrics=rows, figures={"deep_linear_modes": fig}, notes=notes)
 
 
 ENTRY = Entry(

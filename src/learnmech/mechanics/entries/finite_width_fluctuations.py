@@ -13,6 +13,7 @@ from learnmech.mechanics.catalogue import (
     Entry,
     MechanicsConfig,
     Tolerance,
+    entry_result,
     farthest_from_one,
     summary,
 )
@@ -26,10 +27,11 @@ class FiniteWidthConfig(MechanicsConfig):
     max_depth: int = Field(64, ge=2, le=512, description="deepest L recorded (full size)")
 
 
-def _relu_log_norms(width: int, depth: int, nets: int, rng):
+def _relu_log_norms(width: int, depth: int, nets: int, rng, *, relu: bool = True):
     """log ‖x^l‖² for l = 1..depth of ``nets`` independent He-init ReLU nets; (nets, depth).
 
-    Input: one unit-norm vector per net in dimension ``width``.
+    Input: one unit-norm vector per net in dimension ``width``. ``relu=False`` drops the
+    nonlinearity (the negative control of the tests: linear layers have Var ≈ 2L/n).
     """
     import numpy as np
 
@@ -38,7 +40,7 @@ def _relu_log_norms(width: int, depth: int, nets: int, rng):
     out = np.empty((nets, depth))
     for layer in range(depth):
         W = rng.standard_normal((nets, width, width), dtype=np.float32) * np.sqrt(2.0 / width)
-        x = np.maximum(W @ x, 0.0)  # (nets, width, 1)
+        x = np.maximum(W @ x, 0.0) if relu else W @ x  # (nets, width, 1)
         norm2 = np.sum(x.astype(np.float64) ** 2, axis=(1, 2))
         out[:, layer] = np.log(norm2)
         x /= np.sqrt(norm2)[:, None, None].astype(np.float32)  # keep the scale O(1)
@@ -81,7 +83,7 @@ def run_finite_width(config: FiniteWidthConfig) -> Result:
     notes = ("The first-order law 5L/n is the spec's prediction; metrics.csv also holds the "
              "exact L·Var log R (theory.laws.signal_propagation.relu_log_norm_variance_exact), "
              "which the finite-n deviation approaches.")
-    return Result(summary=out, metrics=rows, figures={"finite_width_fluctuations": fig},
+    return entry_result(ENTRY, out, metrics=rows, figures={"finite_width_fluctuations": fig},
                   notes=notes)
 
 

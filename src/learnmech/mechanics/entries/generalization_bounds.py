@@ -10,7 +10,13 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from learnmech.core.result import Result
-from learnmech.mechanics.catalogue import Entry, MechanicsConfig, Tolerance, summary
+from learnmech.mechanics.catalogue import (
+    Entry,
+    MechanicsConfig,
+    Tolerance,
+    entry_result,
+    summary,
+)
 from learnmech.theory.laws.generalization_bounds import ntk_label_bound
 
 
@@ -138,8 +144,8 @@ def run_generalization_bounds(config: GenBoundsConfig) -> Result:
                   spearman_bound_gap=rho, configurations=len(found),
                   spectral_ratio_random_true=spectral_ratio,
                   mean_train_acc=fitted, gap_min=float(gaps.min()), gap_max=float(gaps.max()))
-    return Result(summary=out, metrics=rows, figures={"generalization_bounds": agreement_figure(
-        panels, ncols=2)})
+    return entry_result(ENTRY, out, metrics=rows, figures={
+        "generalization_bounds": agreement_figure(panels, ncols=2)})
 
 
 ENTRY = Entry(

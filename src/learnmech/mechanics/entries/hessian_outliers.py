@@ -10,7 +10,13 @@ from __future__ import annotations
 from pydantic import Field
 
 from learnmech.core.result import Result
-from learnmech.mechanics.catalogue import Entry, MechanicsConfig, Tolerance, summary
+from learnmech.mechanics.catalogue import (
+    Entry,
+    MechanicsConfig,
+    Tolerance,
+    entry_result,
+    summary,
+)
 from learnmech.theory.laws.curvature import largest_eigengap
 
 
@@ -68,7 +74,7 @@ def run_hessian_outliers(config: HessianOutliersConfig) -> Result:
                   train_loss=float(history.series("train_loss")[1][0]),
                   **{f"gap_index_step_{s}": v[0] for s, v in found.items()},
                   **{f"gap_ratio_step_{s}": v[1] for s, v in found.items()})
-    return Result(summary=out, metrics=rows, figures={"hessian_outliers": agreement_figure(
+    return entry_result(ENTRY, out, metrics=rows, figures={"hessian_outliers": agreement_figure(
         panels, ncols=1)})
 
 

@@ -12,7 +12,13 @@ from __future__ import annotations
 from pydantic import Field
 
 from learnmech.core.result import Result
-from learnmech.mechanics.catalogue import Entry, MechanicsConfig, Tolerance, summary
+from learnmech.mechanics.catalogue import (
+    Entry,
+    MechanicsConfig,
+    Tolerance,
+    entry_result,
+    summary,
+)
 from learnmech.theory.laws.kernel_regime import ntk_mode_rate
 
 
@@ -135,7 +141,7 @@ def run_ntk_eigenmode(config: NtkEigenmodeConfig) -> Result:
                   error_mean_smallest_width=float(err_mean[0]), width_max=int(widths[-1]),
                   modes=m, seeds=seeds, lr=float(lr), steps=steps,
                   eigenvalue_top=float(lam[0]), eigenvalue_last=float(lam[-1]))
-    return Result(summary=out, metrics=rows, figures={"ntk_eigenmode_decay": agreement_figure(
+    return entry_result(ENTRY, out, metrics=rows, figures={"ntk_eigenmode_decay": agreement_figure(
         panels, ncols=2)})
 
 

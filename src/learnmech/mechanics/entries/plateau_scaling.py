@@ -10,7 +10,13 @@ from __future__ import annotations
 from pydantic import Field
 
 from learnmech.core.result import Result
-from learnmech.mechanics.catalogue import Entry, Tolerance, farthest_from_one, summary
+from learnmech.mechanics.catalogue import (
+    Entry,
+    Tolerance,
+    entry_result,
+    farthest_from_one,
+    summary,
+)
 from learnmech.mechanics.deep_linear import mode_half_times
 from learnmech.mechanics.entries.deep_linear_modes import DeepLinearConfig
 from learnmech.theory.laws.deep_linear import plateau_slope
@@ -56,7 +62,7 @@ def run_plateau(config: PlateauConfig) -> Result:
              for m, v in (("slope_measured", slopes[k]), ("slope_predicted", predicted[k]))]
     out = summary(ENTRY, worst, slope_ratio_min=float(ratios.min()),
                   slope_ratio_max=float(ratios.max()))
-    return Result(summary=out, metrics=rows, figures={"plateau_scaling": fig})
+    return entry_result(ENTRY, out, metrics=rows, figures={"plateau_scaling": fig})
 
 
 ENTRY = Entry(

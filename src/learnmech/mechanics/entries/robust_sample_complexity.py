@@ -10,7 +10,13 @@ from __future__ import annotations
 from pydantic import Field
 
 from learnmech.core.result import Result
-from learnmech.mechanics.catalogue import Entry, MechanicsConfig, Tolerance, summary
+from learnmech.mechanics.catalogue import (
+    Entry,
+    MechanicsConfig,
+    Tolerance,
+    entry_result,
+    summary,
+)
 from learnmech.theory.laws.robustness import robust_sample_size
 
 
@@ -101,7 +107,7 @@ def run_robust_samples(config: RobustSamplesConfig) -> Result:
     out = summary(ENTRY, exponent, conditions={"standard_O1": std_bounded}, regime=regime,
                   predicted_exponent=pred_exponent, n_standard_max=float(n_std.max()),
                   d_min=int(dims[0]), d_max=int(dims[-1]), repeats=repeats)
-    return Result(summary=out, metrics=rows, figures={"robust_sample_complexity":
+    return entry_result(ENTRY, out, metrics=rows, figures={"robust_sample_complexity":
                                                       agreement_figure([panel], ncols=1)})
 
 

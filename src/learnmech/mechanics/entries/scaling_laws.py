@@ -11,7 +11,13 @@ from __future__ import annotations
 from pydantic import Field
 
 from learnmech.core.result import Result
-from learnmech.mechanics.catalogue import Entry, MechanicsConfig, Tolerance, summary
+from learnmech.mechanics.catalogue import (
+    Entry,
+    MechanicsConfig,
+    Tolerance,
+    entry_result,
+    summary,
+)
 from learnmech.theory.laws.scaling_laws import tail_sum_exponent
 
 
@@ -50,7 +56,13 @@ def run_scaling_laws(config: ScalingLawsConfig) -> Result:
     import numpy as np
 
     from learnmech.mechanics.plots import Panel, Series, agreement_figure
-    from learnmech.theory.laws.scaling_laws import chinchilla_loss, fit_chinchilla, ols_tail_loss
+    from learnmech.theory.laws.scaling_laws import (
+        chinchilla_loss,
+        fit_chinchilla,
+        fit_tail_form,
+        ols_tail_loss,
+        tail_form_loss,
+    )
 
     repeats = min(config.repeats, 10) if config.size == "quick" else config.repeats
     Ns = config.n_min * 2 ** np.arange(config.grid)
@@ -68,8 +80,11 @@ def run_scaling_laws(config: ScalingLawsConfig) -> Result:
     extrapolated = {p: float(chinchilla_loss(*p, **params)) for p in far}
     errors = {p: abs(extrapolated[p] / measured[p] - 1) for p in far}
     agreement = max(errors.values())
+    # the model's own form, ½(E + A N^-a)(D − 1)/(D − N − 1): the exponent is read from it
+    own = fit_tail_form(N, D, [measured[p] for p in fit_pts])
+    own_errors = {p: abs(float(tail_form_loss(*p, **own)) / measured[p] - 1) for p in far}
     a_pred = tail_sum_exponent(config.beta)
-    a_ok = abs(params["a"] / a_pred - 1) <= 0.15
+    a_ok = abs(own["a"] / a_pred - 1) <= 0.15
     dense = config.n_min * 2 ** np.linspace(0, config.grid + 1, 60)
     panels = [
         Panel([Series(Ns, [measured[(int(n), int(Ds[-1]))] for n in Ns],
@@ -77,11 +92,14 @@ def run_scaling_laws(config: ScalingLawsConfig) -> Result:
                Series([far[2][0]], [measured[far[2]]], "measured, 4× beyond", color=1),
                Series(dense, chinchilla_loss(dense, Ds[-1], **params), "Chinchilla fit",
                       kind="predicted", color=0),
+               Series(dense, tail_form_loss(dense, Ds[-1], **own), "model-form fit",
+                      kind="predicted", color=3),
                Series(dense, ols_tail_loss(dense, Ds[-1], config.beta, config.noise),
                       "exact expectation", kind="predicted", color=2)],
               "model size N (features)", "test loss", logx=True, logy=True,
               hlines={"E = σ²/2": config.noise / 2},
-              title=f"a = {params['a']:.3f} (β − 1 = {a_pred:.2f})"),
+              title=f"a = {own['a']:.3f} model form, {params['a']:.3f} Chinchilla "
+                    f"(β − 1 = {a_pred:.2f})"),
         Panel([Series(Ds, [measured[(int(Ns[-1]), int(d))] for d in Ds],
                       f"measured, N = {Ns[-1]}", color=0),
                Series([far[1][1]], [measured[far[1]]], "measured, 4× beyond", color=1),
@@ -97,11 +115,18 @@ def run_scaling_laws(config: ScalingLawsConfig) -> Result:
               "fit": False} for p in far]
     out = summary(ENTRY, agreement, conditions={"exponent_a": a_ok},
                   error_4x_both=errors[far[0]], error_4x_data=errors[far[1]],
-                  error_4x_model=errors[far[2]], fitted_a=params["a"], predicted_a=a_pred,
-                  fitted_b=params["b"], fitted_E=params["E"], true_E=config.noise / 2,
-                  repeats=repeats)
-    return Result(summary=out, metrics=rows, figures={"scaling_laws": agreement_figure(
-        panels, ncols=2)})
+                  error_4x_model=errors[far[2]], chinchilla_a=params["a"], predicted_a=a_pred,
+                  chinchilla_b=params["b"], chinchilla_E=params["E"], true_E=config.noise / 2,
+                  model_form_a=own["a"], model_form_E=own["E"] / 2,
+                  model_form_error_max=max(own_errors.values()),
+                  model_form_error_4x_both=own_errors[far[0]], repeats=repeats)
+    notes = ("The agreement is the Chinchilla fit's extrapolation error (the claim under test, "
+             "which fails: the form adds the model and data terms where this model multiplies "
+             "them). Beside it, the model's own form ½(E + A N^-a)(D − 1)/(D − N − 1) is "
+             "fitted on the same points; the exponent condition reads a from that fit (issue "
+             "13), since the Chinchilla fit's a absorbs the missing interaction.")
+    return entry_result(ENTRY, out, metrics=rows, figures={"scaling_laws": agreement_figure(
+        panels, ncols=2)}, notes=notes)
 
 
 ENTRY = Entry(
@@ -113,8 +138,8 @@ ENTRY = Entry(
                 "features (target power k^-1.6, σ² = 0.1) from D samples; fit on N = 8-64, "
                 "D = 256-2048, checked at 4× beyond in N, D and both",
     metric="largest relative error of the extrapolated loss at the three 4×-beyond points",
-    tolerance=Tolerance(0.0, 0.05, "extrapolation error ≤ 5 % at 4× beyond the fit range; "
-                                   "fitted a within 15 % of β − 1"),
+    tolerance=Tolerance(0.0, 0.05, "Chinchilla extrapolation error ≤ 5 % at 4× beyond the fit "
+                                   "range; a (model-form fit) within 15 % of β − 1"),
     references=("Hoffmann et al., 2022 (Chinchilla)", "Bahri et al., 2021",
                 "Maloney, Roberts & Sully, 2022"),
     figure="scaling_laws", config_cls=ScalingLawsConfig, run=run_scaling_laws,

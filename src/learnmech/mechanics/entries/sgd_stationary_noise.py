@@ -12,8 +12,20 @@ from __future__ import annotations
 from pydantic import Field
 
 from learnmech.core.result import Result
-from learnmech.mechanics.catalogue import Entry, MechanicsConfig, Tolerance, summary
+from learnmech.mechanics.catalogue import (
+    Entry,
+    MechanicsConfig,
+    Tolerance,
+    combine,
+    decide,
+    entry_result,
+    summary,
+)
 from learnmech.theory.laws.sgd_noise import sgd_stationary_excess
+
+#: "equal η/B give equal loss": each member of a group within 5 % of the group's smallest-η
+#: member (the spec's 5 %, the precision this entry asks of the full formula)
+EQUAL_LOSS = Tolerance(-0.05, 0.05, "equal η/B: losses within 5 % of each other")
 
 
 class SgdNoiseConfig(MechanicsConfig):
@@ -77,19 +89,7 @@ def run_sgd_noise(config: SgdNoiseConfig) -> Result:
         full.append(sgd_stationary_excess(h, lr, batch, config.noise))
         leading.append(sgd_stationary_excess_leading(h, lr, batch, config.noise))
     measured, errors, full, leading = (np.array(v) for v in (measured, errors, full, leading))
-    rel = np.abs(measured - full) / full
-    agreement = float(rel.max())
-    # equal η/B, equal loss to leading order: the measured ratios within a group follow the
-    # full formula's (so the residual is the predicted higher order), within 5 %
-    ratio = np.array([lr / b for lr, b in SGD_SETTINGS])
-    same_ok = True
-    spread = {}
-    for r in np.unique(ratio):
-        group = ratio == r
-        meas_ratio = measured[group] / measured[group][0]
-        pred_ratio = full[group] / full[group][0]
-        same_ok &= bool(np.all(np.abs(meas_ratio / pred_ratio - 1) <= 0.05))
-        spread[f"spread_eta_over_b_{r:g}"] = float(measured[group].max() / measured[group].min())
+    judged = judge_sgd_noise(SGD_SETTINGS, measured, errors, full)
     labels = [f"η={lr:g}, B={b}" for lr, b in SGD_SETTINGS]
     x = np.arange(len(SGD_SETTINGS))
     panel = Panel([Series(x, measured, "measured (± s.e.)", color=0, err=errors),
@@ -101,10 +101,56 @@ def run_sgd_noise(config: SgdNoiseConfig) -> Result:
             for i, (lr, b) in enumerate(SGD_SETTINGS)
             for m, v in (("excess_measured", measured[i]), ("excess_se", errors[i]),
                          ("excess_full", full[i]), ("excess_leading", leading[i]))]
-    out = summary(ENTRY, agreement, conditions={"eta_over_b": same_ok}, chains=chains,
-                  steps=steps, **spread)
-    return Result(summary=out, metrics=rows, figures={"sgd_stationary_noise": agreement_figure(
-        [panel], ncols=1)})
+    out = summary(ENTRY, judged["agreement"], stderr=judged["stderr"],
+                  conditions={"per_setting": judged["per_setting"],
+                              "equal_eta_over_b": judged["equal_eta_over_b"]},
+                  chains=chains, steps=steps, leading_order_max_rel_error=float(
+                      np.max(np.abs(leading / measured - 1))), **judged["spreads"])
+    notes = ("The agreement is the largest |measured/full − 1| over the six (η, B), each "
+             "decided against ±5 % with its standard error over chains. equal_eta_over_b "
+             "judges the spec's leading-order claim directly: within a group of equal η/B "
+             "every loss within 5 % of the smallest-η one (± 2 s.e.); the full formula "
+             "predicts the spread, the leading order ησ²trH/(4B) does not. Before issue 13 "
+             "this condition compared measured ratios with the full formula's, which the "
+             "main check already implied.")
+    return entry_result(ENTRY, out, metrics=rows, figures={
+        "sgd_stationary_noise": agreement_figure([panel], ncols=1)}, notes=notes)
+
+
+def judge_sgd_noise(settings, measured, errors, full) -> dict:
+    """The entry's verdicts from measured stationary losses (with standard errors) and the full
+    formula, per (η, B) in ``settings``.
+
+    Returns a dict: ``agreement`` (largest |measured/full − 1|) and its ``stderr``,
+    ``per_setting`` (each signed error against ±5 % with its SE, combined),
+    ``equal_eta_over_b`` (within each group of equal η/B, each loss against the group's
+    smallest-η one, ±5 % with the SE of the ratio, combined) and ``spreads`` (max/min per
+    group)."""
+    import numpy as np
+
+    measured, errors, full = (np.asarray(v, float) for v in (measured, errors, full))
+    rel, rel_se = measured / full - 1, errors / full
+    worst = int(np.argmax(np.abs(rel)))
+    per_setting = combine(*(decide(ENTRY.tolerance, float(r), float(e))
+                            for r, e in zip(rel, rel_se, strict=True)))
+    ratio = np.array([lr / b for lr, b in settings])
+    equal, spreads = [], {}
+    for r in np.unique(ratio):
+        group = np.flatnonzero(ratio == r)
+        base = group[np.argmin([settings[i][0] for i in group])]
+        here = []
+        for i in group[group != base]:
+            q = measured[i] / measured[base]
+            q_se = q * np.hypot(errors[i] / measured[i], errors[base] / measured[base])
+            here.append(decide(EQUAL_LOSS, float(q - 1), float(q_se)))
+        equal += here
+        spreads[f"spread_eta_over_b_{r:g}"] = float(measured[group].max()
+                                                    / measured[group].min())
+        spreads[f"equal_loss_eta_over_b_{r:g}"] = combine(*here)
+    return {"agreement": float(np.abs(rel[worst])), "stderr": float(rel_se[worst]),
+            "per_setting": per_setting, "equal_eta_over_b": combine(*equal),
+            "spreads": spreads}
+
 
 
 ENTRY = Entry(
@@ -114,8 +160,10 @@ ENTRY = Entry(
            "leading order."),
     formula=sgd_stationary_excess,
     measurement="time- and chain-averaged excess loss of online SGD, d = 10, six (η, B)",
-    metric="largest relative error of the measured excess loss against the full formula",
-    tolerance=Tolerance(0.0, 0.05, "within 5 % for every (η, B)"),
+    metric="largest |measured/full − 1| of the excess loss over the six (η, B), each decided "
+           "with its standard error over chains",
+    tolerance=Tolerance(-0.05, 0.05, "within 5 % of the full formula for every (η, B); "
+                                     "equal η/B give losses within 5 %"),
     references=("Mandt, Hoffman & Blei, JMLR 2017", "Jastrzębski et al., 2017"),
     figure="sgd_stationary_noise", config_cls=SgdNoiseConfig, run=run_sgd_noise,
     smoke={"size": "quick", "steps": 200})

@@ -1,5 +1,10 @@
 """sharpness-reparametrisation (B3): sharpness is not invariant under reparametrisation.
 
+A consistency check, not a prediction: the function is unchanged and the Hessian blocks scale
+as c^∓2 by ReLU's positive homogeneity, an identity (it holds after one training step as after
+three hundred). The entry checks the Hessian code and the measurement against that identity;
+it is tallied apart from the predictions in the scorecard (``kind="consistency check"``).
+
 Conventions: the network lens's mean cross-entropy; sharpness = top eigenvalue of the Hessian of
 that mean loss with respect to all parameters (:func:`learnmech.probes.curvature.
 top_hessian_eigenvalues`, Lanczos). The rescaling of a 1-hidden-layer ReLU net
@@ -12,7 +17,13 @@ from __future__ import annotations
 from pydantic import Field
 
 from learnmech.core.result import Result
-from learnmech.mechanics.catalogue import Entry, MechanicsConfig, Tolerance, summary
+from learnmech.mechanics.catalogue import (
+    Entry,
+    MechanicsConfig,
+    Tolerance,
+    entry_result,
+    summary,
+)
 from learnmech.theory.laws.curvature import rescaled_sharpness
 
 
@@ -112,12 +123,12 @@ def run_reparametrisation(config: ReparametrisationConfig) -> Result:
     out = summary(ENTRY, worst, conditions={"same_test_loss": loss_spread < 1e-4},
                   slope_large_c=slope_up, slope_small_c=slope_down,
                   test_loss_relative_change=loss_spread, sharpness_c1=float(sharp[count]))
-    notes = ("Tolerance: slopes within 10 % of ±2 — this catalogue's threshold; the spec says "
+    notes = ("A consistency check (ReLU homogeneity makes it an identity), not a prediction. "
+             "Tolerance: slopes within 10 % of ±2 — this catalogue's threshold; the spec says "
              "only 'ratio ≈ c^±2'. Identical test loss means relative change < 1e-4 "
              "(float32 arithmetic).")
-    return Result(summary=out, metrics=rows, figures={"sharpness_reparametrisation":
-                                                      agreement_figure(panels, ncols=2)},
-                  notes=notes)
+    return entry_result(ENTRY, out, metrics=rows, figures={
+        "sharpness_reparametrisation": agreement_figure(panels, ncols=2)}, notes=notes)
 
 
 ENTRY = Entry(
@@ -132,4 +143,5 @@ ENTRY = Entry(
     tolerance=Tolerance(0.9, 1.1, "slope within 10 % of ±2; identical test loss"),
     references=("Dinh, Pascanu, Bengio & Bengio, ICML 2017",),
     figure="sharpness_reparametrisation", config_cls=ReparametrisationConfig,
-    run=run_reparametrisation, smoke={"size": "quick", "steps": 20, "n_train": 100})
+    run=run_reparametrisation, smoke={"size": "quick", "steps": 20, "n_train": 100},
+    kind="consistency check")

@@ -28,6 +28,8 @@ __all__ = ["RunTask", "SweepError", "SweepPlan", "is_finished", "parse_grid", "p
 #: Characters kept in run and figure file names; every other one becomes ``_``.
 SAFE = re.compile(r"[^A-Za-z0-9._=+-]")
 _MAX_SEEDS = 100_000
+#: The most runs (settings x seeds) one sweep may plan; counted before any setting is built.
+MAX_RUNS = 100_000
 
 
 class SweepError(InputError):
@@ -247,6 +249,7 @@ def plan_sweep(
     parsed = parse_grid(grid) if not isinstance(grid, Mapping) else {
         str(k): tuple(v) for k, v in grid.items()}
     seed_list = parse_seeds(seeds)
+    _check_size(parsed, seed_list)
     sets = tuple(sets)
     for item in sets:
         key = item.partition("=")[0].strip()
@@ -263,6 +266,18 @@ def plan_sweep(
     if out.exists() and not out.is_dir():
         raise SweepError(f"--out {str(out)!r} is a file; give a directory")
     return SweepPlan(experiment, parsed, seed_list, sets, smoke, plan.config_file, out)
+
+
+def _check_size(grid: Mapping[str, Sequence[Any]], seeds: Sequence[int]) -> None:
+    """Refuse a plan of more than :data:`MAX_RUNS` runs, from the counts alone (no setting is
+    built, so a grid of 10⁹ points costs nothing to refuse)."""
+    runs = len(seeds)
+    for values in grid.values():
+        runs *= len(values)
+    if runs > MAX_RUNS:
+        sizes = " x ".join(str(len(v)) for v in grid.values()) or "1"
+        raise SweepError(f"--grid x --seeds: {sizes} settings x {len(seeds)} seeds = {runs} runs; "
+                         f"at most {MAX_RUNS} per sweep (split it into several sweeps)")
 
 
 def run_name(setting: Mapping[str, Any], seed: int) -> str:

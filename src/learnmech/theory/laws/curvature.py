@@ -17,6 +17,7 @@ import numpy as np
 
 __all__ = [
     "catapult_boundary",
+    "catapult_max_lr",
     "edge_of_stability_threshold",
     "largest_eigengap",
     "rescaled_sharpness",
@@ -39,6 +40,19 @@ def catapult_boundary(sharpness0):
     converges (catapult phase); larger η diverge.
     """
     return 2.0 / np.asarray(sharpness0, float)
+
+
+def catapult_max_lr(sharpness0):
+    """Largest stable step size of the catapult phase in Lewkowycz et al.'s uv model: 4/λ₀.
+
+    In the uv model f = vᵀu x/√m (a wide 2-layer linear network, ½ squared loss, kernel
+    λ = (‖u‖² + ‖v‖²)x²/m) one GD step changes the kernel by
+    Δλ = (η x²/m)(f − y)(ηλ(f − y) − 4f), i.e. η x² f²/m · (ηλ − 4) for the paper's target
+    y = 0: for 2/λ < η < 4/λ the curvature falls until ηλ < 2 (the catapult) and for η > 4/λ it
+    grows without bound (divergence).
+    The formula is derived for that model; for nonlinear networks the paper measures η_max.
+    """
+    return 4.0 / np.asarray(sharpness0, float)
 
 
 def rescaled_sharpness(c, block_11, block_22):

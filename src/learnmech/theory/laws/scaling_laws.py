@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["chinchilla_loss", "fit_chinchilla", "ols_tail_loss", "power_tail", "tail_sum_exponent"]
+__all__ = ["chinchilla_loss", "fit_chinchilla", "fit_tail_form", "ols_tail_loss", "power_tail",
+           "tail_form_loss", "tail_sum_exponent"]
 
 
 def chinchilla_loss(N, D, E, A, B, a, b):
@@ -93,3 +94,33 @@ def ols_tail_loss(N, D, beta, noise):
     if np.any(D <= N + 1):
         raise ValueError("ols_tail_loss needs D > N + 1 samples")
     return 0.5 * (noise + power_tail(N, beta)) * (D - 1) / (D - N - 1)
+
+
+def tail_form_loss(N, D, E, A, a):
+    """The solvable model's own form with a power-law tail: ½(E + A N^{−a})(D − 1)/(D − N − 1).
+
+    :func:`ols_tail_loss` with σ² → E and T(N) → A N^{−a}: the reducible model error multiplies
+    the data term (the Chinchilla form adds them)."""
+    N, D = np.asarray(N, dtype=float), np.asarray(D, dtype=float)
+    return 0.5 * (E + A * N ** (-a)) * (D - 1) / (D - N - 1)
+
+
+def fit_tail_form(N, D, L):
+    """Least-squares fit of :func:`tail_form_loss` in log-loss, (E, A, a) positive, from a few
+    starts (a ∈ {¼, ½, 1}). Returns dict with keys E, A, a."""
+    from scipy.optimize import least_squares
+
+    N, D, L = (np.asarray(v, dtype=float) for v in (N, D, L))
+
+    def residual(p):
+        E, A, a = np.exp(p)
+        return np.log(tail_form_loss(N, D, E, A, a)) - np.log(L)
+
+    best = None
+    for a0 in (0.25, 0.5, 1.0):
+        p0 = np.log([L.min(), L.max() * N.min() ** a0, a0])
+        fit = least_squares(residual, p0, method="lm", max_nfev=20000)
+        if best is None or fit.cost < best.cost:
+            best = fit
+    E, A, a = np.exp(best.x)
+    return {"E": float(E), "A": float(A), "a": float(a)}

@@ -2,9 +2,10 @@
 
 Same recursion and conventions as :mod:`learnmech.theory.kernels` (NTK parameterisation, the
 first layer divides ``x·x'`` by ``d``, depth = number of dense layers); the per-layer formulas
-are written with per-point factors exactly as in :mod:`learnmech.theory.kernels_fused`, so the
-two backends agree to rounding (1e-12 relative in float64, checked in
-``tests/theory/test_kernels_torch.py``).
+are written with the per-point factors of
+:func:`~learnmech.theory.kernels.closed_forms.layer_factors` exactly as in
+:mod:`learnmech.theory.kernels.fused`, so the two backends agree to rounding (1e-12 relative in
+float64, checked in ``tests/theory/test_kernels_torch.py``).
 
 Memory: the result ``(n1, n2)`` lives on ``device``; each row block holds at most seven
 ``(block_rows, n2)`` temporaries, and the default ``block_rows`` keeps them under
@@ -12,8 +13,9 @@ Memory: the result ``(n1, n2)`` lives on ``device``; each row block holds at mos
 ≤ 0.3 GiB — it fits a 24 GiB GPU. With ``X2`` omitted only blocks on and above the diagonal
 are computed and the lower triangle is copied from them (exactly symmetric, half the work).
 
-This module imports torch at load; :mod:`learnmech.theory` imports it only when
-``backend="torch"`` is asked for.
+This module imports torch at load; the dispatcher :mod:`learnmech.theory.kernels` imports it
+only when ``backend="torch"`` is asked for. It imports the recursion and the fused backend,
+never the dispatcher.
 """
 
 from __future__ import annotations
@@ -23,15 +25,18 @@ import math
 import numpy as np
 import torch
 
-from learnmech.theory.kernels import _check_matrix, _diagonal_layers, _recurse
+from learnmech.theory._validate import fail
+from learnmech.theory.kernels.closed_forms import layer_factors
+from learnmech.theory.kernels.recursion import check_matrix, point_diagonals
 
-__all__ = ["fc_kernel_torch", "WORK_BYTES"]
+__all__ = ["fc_kernel_torch", "WORK_BYTES", "N_TEMPORARIES", "default_block_rows"]
 
 #: Bound on the bytes of per-block temporaries (seven (block_rows, n2) arrays).
 WORK_BYTES = 256 * 2**20
 # On a CPU smaller blocks stay in cache: about this many entries per block.
 _CPU_BLOCK_ENTRIES = 1 << 16
-_N_TEMPORARIES = 7
+#: Block-sized temporaries a row block holds at most (eager evaluation).
+N_TEMPORARIES = 7
 _DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
 
@@ -77,22 +82,22 @@ def fc_kernel_torch(
     A = _as_tensor("X1", X1, dev, dt)
     B = A if same else _as_tensor("X2", X2, dev, dt)
     if B.shape[1] != A.shape[1]:
-        raise ValueError(
-            f"X1 and X2 must have the same number of columns, got {A.shape[1]} and {B.shape[1]}"
-        )
+        raise fail("X2", f"of shape (n2, {A.shape[1]}): the same number of columns as X1",
+                   got=f"shape {tuple(B.shape)}")
     if cpu_fused and dev.type == "cpu" and dt == torch.float64:
-        from learnmech.theory.kernels import _FUSED_BLOCK_ROWS, _fused_kernel
+        from learnmech.theory.kernels.fused import FUSED_BLOCK_ROWS, fused_kernel
 
-        K = _fused_kernel(A.numpy(), None if same else B.numpy(), name=activation, depth=depth,
-                          w2=float(sigma_w2), b2=float(sigma_b2), kind=kind,
-                          block_rows=block_rows or _FUSED_BLOCK_ROWS)
+        K = fused_kernel(A.numpy(), None if same else B.numpy(), name=activation, depth=depth,
+                         w2=float(sigma_w2), b2=float(sigma_b2), kind=kind,
+                         block_rows=block_rows or FUSED_BLOCK_ROWS)
         return torch.from_numpy(K)
     n1, n2, d = A.shape[0], B.shape[0], A.shape[1]
     if block_rows is None:
-        block_rows = _default_block_rows(n2, dev, dt)
+        block_rows = default_block_rows(n2, dev, dt)
     w2, b2 = float(sigma_w2), float(sigma_b2)
-    rows = _point_factors(activation, A, depth=depth, w2=w2, b2=b2, kind=kind)
-    cols = rows if same else _point_factors(activation, B, depth=depth, w2=w2, b2=b2, kind=kind)
+    kw = {"depth": depth, "w2": w2, "b2": b2, "kind": kind}
+    rows = _point_factors("X1", activation, A, **kw)
+    cols = rows if same else _point_factors("X2", activation, B, **kw)
     out = torch.empty((n1, n2), dtype=dt, device=dev)
     kernel = _compiled_block_kernel if compile_kernel else _block_kernel
     for i0 in range(0, n1, block_rows):
@@ -103,9 +108,10 @@ def fc_kernel_torch(
             torch.matmul(A[i0:i1], B[c0:].T, out=block)  # x·x'
         else:
             block.copy_(A[i0:i1] @ B[c0:].T)
-        block.copy_(kernel(block, [f[i0:i1, None] for f in rows.factors],
-                           [f[None, c0:] for f in cols.factors], name=activation, d=d, w2=w2,
-                           b2=b2, ntk=kind == "ntk", n_layers=depth - 1))
+        block.copy_(kernel(block, rows.factors[:, :, i0:i1, None],
+                           cols.factors[:, :, None, c0:], rows.root[i0:i1, None],
+                           cols.root[None, c0:], name=activation, d=d, w2=w2, b2=b2,
+                           ntk=kind == "ntk", n_layers=depth - 1))
         if same:  # exact K(x, x); lower triangle copied from the upper one
             tile = out[i0:i1, i0:i1]
             tile.diagonal().copy_(rows.diagonal[i0:i1])
@@ -115,64 +121,65 @@ def fc_kernel_torch(
 
 
 class _Factors:
-    """Per-point factors of every nonlinear layer, each (n,), and the diagonal K(x, x) (n,)."""
+    """Per-point factors ``(L − 1, k, n)`` of every nonlinear layer, the diagonal K(x, x) (n,)
+    and its square root (n,)."""
 
-    def __init__(self, factors: list[torch.Tensor], diagonal: torch.Tensor) -> None:
+    def __init__(self, factors: torch.Tensor, diagonal: torch.Tensor, root: torch.Tensor):
         self.factors = factors
         self.diagonal = diagonal
+        self.root = root
 
 
 def _point_factors(
-    name: str, X: torch.Tensor, *, depth: int, w2: float, b2: float, kind: str
+    arg: str, name: str, X: torch.Tensor, *, depth: int, w2: float, b2: float, kind: str
 ) -> _Factors:
     """Diagonal recursion Σ^l(x, x), in float64 numpy (n scalars per layer), as factors.
 
-    ReLU: ``[q^{-1/2}, q^{1/2}]`` per layer; erf: ``[(1+2q)^{-1/2}]``; linear: none.
+    The factors are :func:`~learnmech.theory.kernels.closed_forms.layer_factors`; a kernel
+    that overflows ``X.dtype`` is refused (:func:`~.recursion.point_diagonals`, naming ``arg``).
     """
     Xn = X.detach().to("cpu", torch.float64).numpy()
-    q = w2 * np.einsum("ij,ij->i", Xn, Xn) / Xn.shape[1] + b2
-    kw = {"depth": depth, "sigma_w2": w2, "sigma_b2": b2}
-    q_layers = _diagonal_layers(name, None, None, q, **kw)[: depth - 1]
-    diagonal = _recurse(name, None, None, q_layers, q_layers, q, kind=kind, **kw)
-    factors = []
-    for ql in q_layers:
-        if name == "relu":
-            root = np.sqrt(ql)
-            factors += [np.divide(1.0, root, out=np.zeros_like(root), where=root > 0), root]
-        elif name == "erf":
-            factors.append(1.0 / np.sqrt(1.0 + 2.0 * ql))
+    diag = point_diagonals(arg, Xn, name=name, phi=None, dphi=None, depth=depth, w2=w2, b2=b2,
+                           kind=kind, limit=float(torch.finfo(X.dtype).max),
+                           dtype_name=str(X.dtype).removeprefix("torch."))
+    factors = layer_factors(name, diag.q_layers[: depth - 1], Xn.shape[0])
 
     def tensor(a: np.ndarray) -> torch.Tensor:
         return torch.as_tensor(np.ascontiguousarray(a), dtype=X.dtype, device=X.device)
 
-    return _Factors([tensor(f) for f in factors], tensor(np.asarray(diagonal, np.float64)))
+    kernel = np.asarray(diag.kernel, np.float64).copy()
+    kernel[kernel < float(torch.finfo(X.dtype).tiny)] = 0.0  # as the block results
+    return _Factors(tensor(factors), tensor(kernel), tensor(np.sqrt(kernel)))
 
 
 def _block_kernel(
-    dot: torch.Tensor, row: list[torch.Tensor], col: list[torch.Tensor], *, name: str, d: int,
-    w2: float, b2: float, ntk: bool, n_layers: int,
+    dot: torch.Tensor, row: torch.Tensor, col: torch.Tensor, row_root: torch.Tensor,
+    col_root: torch.Tensor, *, name: str, d: int, w2: float, b2: float, ntk: bool,
+    n_layers: int,
 ) -> torch.Tensor:
     """Θ^L (``ntk``) or Σ^L of a block from its inner products ``dot`` = x·x' (rows, cols).
 
-    ``row[k]`` (rows, 1) and ``col[k]`` (1, cols) are the factors of :func:`_point_factors`
-    (``per`` of them per layer). Written out of place, as one elementwise program, so that
-    :func:`_compiled_block_kernel` can fuse every layer into one pass over the block; eagerly it
-    holds at most about six block-sized temporaries.
+    ``row`` (L − 1, k, rows, 1) and ``col`` (L − 1, k, 1, cols) are the factors of
+    :func:`_point_factors`; the result is clipped to ``±row_root col_root`` (``√K(x, x)``,
+    shapes (rows, 1) and (1, cols)) and its subnormal values set to 0. Written out of place,
+    as one elementwise program, so that :func:`_compiled_block_kernel` can fuse every layer
+    into one pass over the block; eagerly it holds at most about six block-sized temporaries.
     """
     sigma = dot * (w2 / d) + b2  # Σ¹ = σ_w² x·x'/d + σ_b²
     theta = sigma if ntk and n_layers > 0 else None  # Θ¹ = Σ¹
-    per = {"relu": 2, "erf": 1, "linear": 0}[name]
     for layer in range(n_layers):
+        r, c = row[layer], col[layer]
         if name == "relu":
-            k = per * layer
-            sigma, e_dphi = _relu_layer(sigma, row[k], col[k], row[k + 1], col[k + 1], w2, b2)
+            sigma, e_dphi = _relu_layer(sigma, r[0], c[0], r[1], c[1], w2, b2)
         elif name == "erf":
-            sigma, e_dphi = _erf_layer(sigma, row[layer], col[layer], w2, b2)
+            sigma, e_dphi = _erf_layer(sigma, r, c, w2, b2)
         else:
             sigma, e_dphi = sigma * w2 + b2, w2
         if theta is not None:  # Θ ← Σ_new + σ_w² E[φ'φ'] Θ
             theta = sigma + e_dphi * theta
-    return sigma if theta is None else theta
+    bound = row_root * col_root  # |K(x, x')| <= √K(x, x) √K(x', x')
+    K = torch.minimum(torch.maximum(sigma if theta is None else theta, -bound), bound)
+    return torch.where(K.abs() < torch.finfo(K.dtype).tiny, 0.0, K)  # flush subnormals
 
 
 def _relu_layer(sigma, fa, fb, ga, gb, w2, b2):
@@ -185,13 +192,17 @@ def _relu_layer(sigma, fa, fb, ga, gb, w2, b2):
     return scale * (sin_t + pi_minus_theta * c) * ga * gb + b2, scale * pi_minus_theta
 
 
-def _erf_layer(sigma, fa, fb, w2, b2):
-    """(σ_w² (2/π) asin(2Σ f) + σ_b², σ_w² (4/π) f/√(1 − a²)) of one erf layer, with
-    f = fa fb = (1+2q1)^{-1/2} (1+2q2)^{-1/2} and a = 2Σ f."""
-    f = fa * fb
-    arg = (2.0 * sigma * f).clamp(-1.0, 1.0)
-    e_dphi = (4.0 * w2 / math.pi) * f / torch.sqrt((1.0 - arg) * (1.0 + arg))
-    return (2.0 * w2 / math.pi) * torch.asin(arg) + b2, e_dphi
+def _erf_layer(sigma, r, c, w2, b2):
+    """(σ_w² (2/π) asin a + σ_b², σ_w² E[φ'φ']) of one erf layer in the cancellation-free form
+    of :mod:`~learnmech.theory.kernels.closed_forms`: ``r``, ``c`` hold ``(q^{-1/2}, √α, α, h)``
+    of the rows and columns; correlation ``ρ = Σ q1^{-1/2} q2^{-1/2}``, ``a = ρ h1 h2``,
+    ``1 − a² = α1 + α2 − α1 α2 + (h1 h2)² (1 − ρ)(1 + ρ)``,
+    ``E[φ'φ'] = (4/π) √α1 √α2 / √(1 − a²)``."""
+    rho = (sigma * r[0] * c[0]).clamp(-1.0, 1.0)
+    hh = r[3] * c[3]
+    one_minus_a2 = r[2] + c[2] - r[2] * c[2] + hh * hh * ((1.0 - rho) * (1.0 + rho))
+    e_dphi = (4.0 * w2 / math.pi) * (r[1] * c[1]) / torch.sqrt(one_minus_a2)
+    return (2.0 * w2 / math.pi) * torch.asin(rho * hh) + b2, e_dphi
 
 
 _COMPILED: dict = {}  # "fn": the compiled _block_kernel, once per process; "failed": a reason
@@ -228,25 +239,29 @@ def _resolve_dtype(dtype) -> torch.dtype:
         key = ""
     if key in _DTYPES:
         return _DTYPES[key]
-    raise ValueError(f"dtype must be float64 or float32 for backend='torch', got {dtype!r}")
+    raise fail("dtype", "float64 or float32 for backend='torch'", dtype)
 
 
 def _as_tensor(name: str, X, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
     if isinstance(X, torch.Tensor):
         if X.ndim != 2 or X.shape[1] < 1:
-            raise ValueError(f"{name} must be a 2-D array of shape (n, d), got {tuple(X.shape)}")
+            raise fail(name, "a finite real array of shape (n, d)",
+                       got=f"shape {tuple(X.shape)}")
         if X.is_complex() or X.dtype == torch.bool:
-            raise ValueError(f"{name} must be a real numeric array, got dtype {X.dtype}")
+            raise fail(name, "a finite real array of shape (n, d)", got=f"dtype {X.dtype}")
         T = X.detach().to(device=device, dtype=dtype)
         if not bool(torch.isfinite(T).all()):
-            raise ValueError(f"{name} must contain only finite values")
+            raise fail(name, "a finite real array of shape (n, d)",
+                       got="non-finite entries (NaN or inf)")
         return T.contiguous()
-    return torch.as_tensor(_check_matrix(name, X), dtype=dtype, device=device)
+    return torch.as_tensor(check_matrix(name, X), dtype=dtype, device=device)
 
 
-def _default_block_rows(n2: int, device: torch.device, dtype: torch.dtype) -> int:
+def default_block_rows(n2: int, device: torch.device, dtype: torch.dtype) -> int:
+    """Rows per block so that :data:`N_TEMPORARIES` blocks of ``n2`` columns fit
+    :data:`WORK_BYTES` (on a CPU also about ``_CPU_BLOCK_ENTRIES`` entries); at least 1."""
     itemsize = torch.empty((), dtype=dtype).element_size()
-    budget = WORK_BYTES // (_N_TEMPORARIES * itemsize * max(n2, 1))
+    budget = WORK_BYTES // (N_TEMPORARIES * itemsize * max(n2, 1))
     if device.type == "cpu":
         budget = min(budget, _CPU_BLOCK_ENTRIES // max(n2, 1))
     return max(1, budget)
