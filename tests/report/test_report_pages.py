@@ -123,3 +123,15 @@ def test_the_browser_check_sees_a_broken_image_and_a_console_error(tmp_path):
     seen = check_page(page)
     assert seen.images == [("bad", True, 0)]
     assert any("boom" in e for e in seen.errors)
+
+
+@pytest.mark.parametrize(("value", "css"), [
+    ("holds", "holds"), ("fails", "fails"), ("inconclusive", "inconclusive"),
+    ("out of regime", "out-of-regime"), ("agree", "holds"), ("disagree", "fails"),
+    ("undecided", "undecided"), (None, "undecided")])
+def test_each_verdict_has_its_own_colour(value, css):
+    from learnmech.report.html import _summary_row
+
+    assert _summary_row("agreement_verdict", value)["css"] == css
+    style = (Path(__file__).resolve().parents[2] / "src/learnmech/report/templates/style.html")
+    assert f".{css} " in style.read_text()

@@ -4,7 +4,7 @@ A BLAS routine's result can change in the last bits with its thread count (the o
 changes), so a run computed with two BLAS threads and the same run inside a one-thread sweep
 worker would differ. Every run therefore computes its BLAS calls on one thread, wherever it
 runs: :func:`one_blas_thread` is entered by the run layer around ``experiment.run`` (direct
-runs, sweep and tune workers, the Python front door alike). torch's intra-op threads are set by
+runs, sweep and tune workers, verify and compare alike). torch's intra-op threads are set by
 :func:`learnmech.nets.training.default_threads` (one unless ``LEARNMECH_TORCH_THREADS``), and
 numba's parallel loops split work over independent seeds, so neither changes the numbers.
 """

@@ -1,9 +1,9 @@
 """mechanics.<id>: every entry of the mechanics catalogue as an experiment.
 
 The entries, their configs (``size: quick | full`` plus entry-specific keys) and their runs live
-in :mod:`learnmech.mechanics`; this module only provides them to the registry. Each run is
-limited to one BLAS and one torch thread (the machine is shared; small matrices run faster
-that way).
+in :mod:`learnmech.mechanics`; this module only provides them to the registry. Each run sets
+one torch thread (:func:`learnmech.nets.training.default_threads`); the run layer limits BLAS
+to one thread for every run (:mod:`learnmech.core.threads`).
 """
 
 from __future__ import annotations
@@ -13,16 +13,13 @@ from learnmech.mechanics.catalogue import Entry, all_entries
 
 
 def _single_threaded(entry: Entry):
-    """``entry.run`` with one BLAS thread and one torch thread."""
+    """``entry.run`` with one torch thread."""
 
     def run(config):
-        from threadpoolctl import threadpool_limits
-
         from learnmech.nets.training import default_threads
 
         default_threads()
-        with threadpool_limits(limits=1):
-            return entry.run(config)
+        return entry.run(config)
 
     run.__module__ = __name__
     run.__doc__ = entry.run.__doc__

@@ -77,11 +77,16 @@ def _verdict_name(key: str) -> str:
     return key[: -len("_verdict")] if key.endswith("_verdict") else key
 
 
+#: CSS class of each verdict value; anything else (a missing or unknown value) is undecided.
+_VERDICT_CSS = {"holds": "holds", "agree": "holds", "fails": "fails", "disagree": "fails",
+                "inconclusive": "inconclusive", "out of regime": "out-of-regime"}
+
+
 def _verdict_css(value: Any) -> str:
-    """CSS class of a verdict value: holds, fails or undecided."""
+    """CSS class of a verdict value: holds, fails, inconclusive, out-of-regime or undecided."""
     if not isinstance(value, str):
         return "undecided"
-    return {"holds": "holds", "fails": "fails"}.get(value.lower(), "undecided")
+    return _VERDICT_CSS.get(value.lower(), "undecided")
 
 
 def _verdict_rows(summary: dict[str, Any]) -> list[dict[str, str]]:

@@ -49,6 +49,7 @@ from learnmech.core.config import ExperimentConfig, resolve_config, to_plain_dic
 from learnmech.core.errors import InputError
 from learnmech.core.registry import Experiment, get
 from learnmech.core.result import Result
+from learnmech.core.threads import one_blas_thread
 
 __all__ = ["RunDirError", "check_out", "default_run_dir", "package_versions", "run_experiment",
            "write_config", "write_run_dir"]
@@ -356,7 +357,8 @@ def _fill(work: Path, *, experiment: Experiment, config: ExperimentConfig, times
     """
     try:
         write_config(work, experiment, config, timestamp=timestamp, command=command)
-        result = experiment.run(config)
+        with one_blas_thread():
+            result = experiment.run(config)
         write_run_dir(work, experiment, config, result, timestamp=timestamp, command=command)
     except BaseException as exc:
         if failed is not None and not isinstance(exc, Exception):

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from learnmech.core.atomic import atomic_write_text
-from learnmech.core.config import ConfigError, config_keys, resolve_config
+from learnmech.core.config import ConfigError, config_keys, load_yaml, resolve_config
 from learnmech.core.errors import InputError
 from learnmech.core.progress import bar
 from learnmech.core.registry import Experiment, get
@@ -48,6 +48,7 @@ from learnmech.core.rows import csv_cell
 from learnmech.plots.intervals import is_number
 from learnmech.report.html import render_tune_report
 from learnmech.runs.executors import LocalExecutor, default_workers
+from learnmech.runs.rundir import check_out
 from learnmech.runs.sweep.execute import execute_run
 from learnmech.runs.sweep.plan import RunTask, short_hash
 
@@ -131,7 +132,10 @@ def parse_param(experiment_id: str, text: str) -> ParamSpec:
         raise ConfigError(experiment_id, key, "is not a key of this experiment; accepted keys: "
                           + ", ".join(config_keys(get(experiment_id).config_cls)))
     if ":" not in spec:
-        choices = tuple(yaml.safe_load(c) for c in spec.split(","))
+        try:
+            choices = tuple(load_yaml(c) for c in spec.split(","))
+        except (yaml.YAMLError, ValueError):
+            raise TuneError(usage) from None
         if len(choices) < 2 or any(c is None for c in choices):
             raise TuneError(usage)
         return ParamSpec(key, "categorical", choices=choices)
@@ -140,8 +144,8 @@ def parse_param(experiment_id: str, text: str) -> ParamSpec:
     if len(parts) not in (2, 3) or (len(parts) == 3 and not log):
         raise TuneError(usage)
     try:
-        low, high = (yaml.safe_load(p) for p in parts[:2])
-    except yaml.YAMLError:
+        low, high = (load_yaml(p) for p in parts[:2])
+    except (yaml.YAMLError, ValueError):
         raise TuneError(usage) from None
     if not all(is_number(v) and math.isfinite(v) for v in (low, high)):
         raise TuneError(usage)
@@ -278,8 +282,7 @@ def plan_tune(
                              None if config_file is None else str(config_file)])
         study = f"{experiment_id}-{digest}"
     out = Path(out) if out is not None else Path(runs_root) / f"tune-{study}"
-    if out.exists() and not out.is_dir():
-        raise TuneError(f"--out {str(out)!r} is a file; give a directory")
+    check_out(out, existing=True)
     ours = {"study.db", "study.db-wal", "study.db-shm", "trials"}  # what a failed start leaves
     if out.is_dir() and not (out / "tune.json").exists() and any(
             p.name not in ours for p in out.iterdir()):
@@ -299,8 +302,11 @@ def _check_metric(experiment: Any, metric: str, specs: Sequence[ParamSpec], *, s
     setting = {s.key: s.corners()[0] for s in specs}
     config = resolve_config(experiment.id, experiment.config_cls, file=config_file, sets=sets,
                             seed=seed, overrides={**experiment.smoke, **setting})
+    from learnmech.core.threads import one_blas_thread
+
     try:
-        summary = experiment.run(config).summary
+        with one_blas_thread():
+            summary = experiment.run(config).summary
     except Exception:  # noqa: BLE001 - the trials report the failure with its run directory
         return
     if is_number(summary.get(metric)):

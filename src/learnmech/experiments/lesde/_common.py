@@ -104,21 +104,6 @@ def final_separation(labels, logits, num_classes: int, window: int) -> float:
     return float(discriminative_coordinates(Xbar[-1]).mean())
 
 
-def mean_interval(values) -> tuple[float, float, int]:
-    """(mean, half-width of the 95 % Student-t interval, count) of the finite values."""
-    import numpy as np
-    from scipy import stats
-
-    x = np.asarray(values, dtype=float)
-    x = x[np.isfinite(x)]
-    if len(x) == 0:
-        return float("nan"), float("nan"), 0
-    if len(x) == 1:
-        return float(x[0]), float("nan"), 1
-    half = float(stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
-    return float(x.mean()), half, len(x)
-
-
 def nan_to_none(value):
     """JSON-friendly: NaN and inf become None, numpy scalars plain floats."""
     import math
@@ -127,3 +112,25 @@ def nan_to_none(value):
         return None
     value = float(value)
     return value if math.isfinite(value) else None
+
+
+def plot_impact_difference(ax, fits, labels) -> None:
+    """Draw Â(t) − B̂(t) of each fit in regime on ``ax`` (viridis by order), or say none is.
+
+    ``fits`` are :class:`learnmech.lesde.fit.ImpactFit`-like objects (``steps``, ``A``, ``B``,
+    ``reference_step``; out of regime when ``reference_step`` is None); ``labels`` their
+    legend entries, in the same order.
+    """
+    import matplotlib.pyplot as plt
+
+    colours = plt.cm.viridis
+    for i, (fit, label) in enumerate(zip(fits, labels, strict=True)):
+        if fit.reference_step is not None:
+            ax.plot(fit.steps, fit.A - fit.B, color=colours(i / max(len(fits) - 1, 1)),
+                    label=label)
+    ax.set_xlabel("SGD step")
+    ax.set_ylabel("Â(t) − B̂(t) since the reference step")
+    if ax.lines:
+        ax.legend(fontsize=7)
+    else:
+        ax.text(0.5, 0.5, "no setting in regime", transform=ax.transAxes, ha="center")

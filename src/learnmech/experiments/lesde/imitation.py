@@ -87,13 +87,13 @@ def measure(config: Config) -> dict:
     import numpy as np
 
     from learnmech.experiments.lesde._common import (
-        mean_interval,
         nan_to_none,
         num_classes,
         specs,
         stack_logs,
     )
     from learnmech.lesde.network import run_many
+    from learnmech.plots.intervals import mean_interval
 
     K = num_classes(config.data)
     runs = run_many(specs(config.data, config.train, seed=config.seed,

@@ -175,7 +175,8 @@ def _crossing(p, acc, level: float) -> float:
 def _summary(config: Config, table: dict, model: dict, K: int) -> dict:
     import numpy as np
 
-    from learnmech.experiments.lesde._common import mean_interval, nan_to_none
+    from learnmech.experiments.lesde._common import nan_to_none
+    from learnmech.plots.intervals import mean_interval
 
     ps = list(table)
     summary: dict = {"num_classes": K, "seeds": config.seeds, "steps": config.train.steps,
@@ -226,7 +227,8 @@ def _figures(config: Config, table: dict, model: dict, summary: dict, K: int) ->
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from learnmech.experiments.lesde._common import mean_interval
+    from learnmech.experiments.lesde._common import plot_impact_difference
+    from learnmech.plots.intervals import mean_interval
     from learnmech.plots.theme import style
 
     ps = np.array(list(table))
@@ -291,17 +293,7 @@ def _figures(config: Config, table: dict, model: dict, summary: dict, K: int) ->
         out["tail_indices_vs_corruption"] = fig
 
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
-        for i, p in enumerate(ps):
-            fit = table[p]["fit"]
-            if fit.reference_step is not None:
-                ax.plot(fit.steps, fit.A - fit.B, color=plt.cm.viridis(i / max(len(ps) - 1, 1)),
-                        label=f"p = {p:g}")
-        ax.set_xlabel("SGD step")
-        ax.set_ylabel("Â(t) − B̂(t) since the reference step")
-        if ax.lines:
-            ax.legend(fontsize=7)
-        else:
-            ax.text(0.5, 0.5, "no setting in regime", transform=ax.transAxes, ha="center")
+        plot_impact_difference(ax, [table[p]["fit"] for p in ps], [f"p = {p:g}" for p in ps])
         ax.set_title(f"Integrated impact difference ({config.estimator} estimator, pooled runs)")
         out["impact_difference"] = fig
     return out

@@ -49,7 +49,6 @@ def run(config: Config) -> Result:
 
     from learnmech.experiments.lesde._common import (
         final_separation,
-        mean_interval,
         nan_to_none,
         num_classes,
         specs,
@@ -57,6 +56,7 @@ def run(config: Config) -> Result:
     )
     from learnmech.lesde.fit import default_window, jackknife_fit
     from learnmech.lesde.network import run_many
+    from learnmech.plots.intervals import mean_interval
 
     K = num_classes(config.data)
     all_specs = [s for n in config.n_per_class for s in specs(
@@ -110,6 +110,7 @@ def _figures(config: Config, table: dict) -> dict:
     import matplotlib.pyplot as plt
     import numpy as np
 
+    from learnmech.experiments.lesde._common import plot_impact_difference
     from learnmech.plots.theme import style
 
     ns = np.array(list(table), dtype=float)
@@ -142,17 +143,7 @@ def _figures(config: Config, table: dict) -> dict:
         out["sample_size"] = fig
 
         fig, ax = plt.subplots(figsize=(6.4, 4.0))
-        for i, n in enumerate(table):
-            fit = table[n]["fit"]
-            if fit.reference_step is not None:
-                ax.plot(fit.steps, fit.A - fit.B,
-                        color=plt.cm.viridis(i / max(len(table) - 1, 1)), label=f"n = {n}")
-        ax.set_xlabel("SGD step")
-        ax.set_ylabel("Â(t) − B̂(t) since the reference step")
-        if ax.lines:
-            ax.legend(fontsize=7)
-        else:
-            ax.text(0.5, 0.5, "no setting in regime", transform=ax.transAxes, ha="center")
+        plot_impact_difference(ax, [table[n]["fit"] for n in table], [f"n = {n}" for n in table])
         ax.set_title("Integrated impact difference against n")
         out["impact_difference"] = fig
     return out

@@ -2,9 +2,9 @@
 
 Every network experiment trains real PyTorch networks with :func:`learnmech.nets.train`
 (:mod:`learnmech.nets.training` states the conventions: time in optimiser steps, losses,
-batches, label noise). Seeding: replicate r of a run with seed s uses seed ``1000 s + r`` for
-the data subset, the initial weights and the batches, so one ``--seed`` drives everything and
-replicates differ.
+batches, label noise). Seeding: replicate r of a run with seed s uses
+:func:`learnmech.core.seeding.replicate_seed` (``1000 s + r``) for the data subset, the initial
+weights and the batches, so one ``--seed`` drives everything and replicates differ.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field
 
 from learnmech.core.config import ExperimentConfig, Section
+from learnmech.core.seeding import replicate_seed
 
 #: image/vector classification sets an experiment may train on
 ClassificationSet = Literal["digits", "fashion-mnist", "mnist1d", "gaussian-mixture"]
@@ -91,11 +92,6 @@ class NetworkConfig(ExperimentConfig):
     activation: Literal["relu", "tanh", "gelu", "erf", "linear", "sigmoid"] = Field(
         "relu", description="hidden activation")
     seeds: int = Field(2, ge=1, le=100, description="replicates (data subset, init, batches)")
-
-
-def replicate_seed(seed: int, replicate: int) -> int:
-    """The seed of replicate ``replicate`` of a run seeded ``seed`` (module docstring)."""
-    return 1000 * int(seed) + int(replicate)
 
 
 def load(config: NetworkConfig, replicate: int):

@@ -19,13 +19,13 @@ from learnmech.core.fitting import log_slope
 from learnmech.core.registry import Experiment
 from learnmech.core.result import Result
 from learnmech.core.rows import with_columns
+from learnmech.core.seeding import replicate_seed
 from learnmech.experiments.network._common import (
     DataSection,
     NetworkConfig,
     TrainSection,
     Width,
     load,
-    replicate_seed,
     representations,
     train_kwargs,
 )

@@ -16,6 +16,7 @@ from pydantic import Field
 from learnmech.core.registry import Experiment
 from learnmech.core.result import Result
 from learnmech.core.rows import with_columns
+from learnmech.core.seeding import replicate_seed
 from learnmech.core.types import Rate
 from learnmech.experiments.network._common import (
     DataSection,
@@ -25,7 +26,6 @@ from learnmech.experiments.network._common import (
     first_step_at,
     load,
     mean_series,
-    replicate_seed,
     train_kwargs,
 )
 

@@ -36,6 +36,7 @@ from pydantic import Field, model_validator
 from learnmech.core.config import ExperimentConfig
 from learnmech.core.registry import Experiment
 from learnmech.core.result import Result
+from learnmech.core.seeding import replicate_seed
 from learnmech.experiments.network._common import Device
 
 ACTIVATIONS = ("relu", "linear")
@@ -158,7 +159,7 @@ def _pool(name: str, config: Config, seed: int):
 
     size = None if name in SMALL_SETS else 10 * (config.n_per_class + config.n_auxiliary) + 2000
     data = load_dataset(name, n_train=size, n_test=10 if size else None,
-                        seed=config.seed * 1000 + seed).flat()
+                        seed=replicate_seed(config.seed, seed)).flat()
     X, y = data.X_train, data.y_train
     if name in SMALL_SETS:
         X, y = np.concatenate([X, data.X_test]), np.concatenate([y, data.y_test])

@@ -19,6 +19,7 @@ from learnmech.core.fitting import log_slope
 from learnmech.core.registry import Experiment
 from learnmech.core.result import Result
 from learnmech.core.rows import with_columns
+from learnmech.core.seeding import replicate_seed
 from learnmech.core.types import BatchSize, StepSize
 from learnmech.experiments.network._common import (
     DataSection,
@@ -28,7 +29,6 @@ from learnmech.experiments.network._common import (
     first_step_at,
     load,
     mean_series,
-    replicate_seed,
     train_kwargs,
 )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from learnmech.core.result import Result
+from learnmech.core.seeding import replicate_seed
 from learnmech.mechanics.catalogue import (
     Entry,
     MechanicsConfig,
@@ -109,8 +110,8 @@ def run_ntk_eigenmode(config: NtkEigenmodeConfig) -> Result:
     rates = np.empty((len(widths), seeds, m))
     for i, width in enumerate(widths):
         for s in range(seeds):
-            rates[i, s] = _mode_rates(X, V, lam, lr, int(width), config.seed * 1000 + s, steps,
-                                      config.decay)
+            rates[i, s] = _mode_rates(X, V, lam, lr, int(width), replicate_seed(config.seed, s),
+                                      steps, config.decay)
     ratio = rates / predicted  # (widths, seeds, modes)
     err = np.abs(ratio - 1).max(axis=2)  # worst mode per network
     err_mean = err.mean(axis=1)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from learnmech.core.result import Result
+from learnmech.core.seeding import replicate_seed
 from learnmech.mechanics.catalogue import (
     Entry,
     MechanicsConfig,
@@ -119,7 +120,7 @@ def run_ntk_movement(config: NtkMovementConfig) -> Result:
         for i, width in enumerate(widths):
             for s in range(seeds):
                 kernel[i, s], weights[i, s] = _movement(config, int(width),
-                                                        config.seed * 1000 + s, data, act)
+                                                        replicate_seed(config.seed, s), data, act)
         moves[(act, "kernel")], moves[(act, "weights")] = kernel, weights
     judged = judge_movement(widths, moves)
     km, wm = moves[("relu", "kernel")].mean(axis=1), moves[("relu", "weights")].mean(axis=1)

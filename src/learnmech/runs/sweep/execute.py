@@ -134,8 +134,12 @@ def run_sweeps(plans: Sequence[SweepPlan], executor: Any = None, *,
     """
     with contextlib.ExitStack() as stack:
         for plan in plans:
-            _prepare_dir(plan, command)
-            stack.enter_context(_locked(plan.out))
+            try:
+                _prepare_dir(plan, command)
+                stack.enter_context(_locked(plan.out))
+            except OSError as exc:  # the directory changed since planning, or a full disk
+                raise SweepError(f"--out {str(plan.out)!r} cannot be used "
+                                 f"({exc.strerror or exc})") from None
         tasks = [(i, task) for i, plan in enumerate(plans) for task in plan.tasks(command)]
         todo = [(i, t) for i, t in tasks if not is_finished(t.out)]
         counts = [{"finished": 0, "skipped": 0} for _ in plans]

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from learnmech.core.config import resolve_config
+from learnmech.core.config import load_yaml, resolve_config
 from learnmech.core.errors import InputError
 from learnmech.core.registry import Experiment, get
+from learnmech.runs.rundir import check_out
 
 __all__ = ["RunTask", "SweepError", "SweepPlan", "is_finished", "parse_grid", "parse_seeds",
            "plan_sweep", "run_name", "short_hash", "value_text"]
@@ -50,8 +51,6 @@ def parse_grid(items: Iterable[str]) -> dict[str, tuple[Any, ...]]:
         Missing ``=``, empty key or value, a key given twice, a repeated value, or ``seed``
         (seeds go in ``--seeds``).
     """
-    import yaml
-
     grid: dict[str, tuple[Any, ...]] = {}
     for item in items:
         key, sep, text = item.partition("=")
@@ -67,10 +66,7 @@ def parse_grid(items: Iterable[str]) -> dict[str, tuple[Any, ...]]:
         for part in _split_top_level(text):
             if not part.strip():
                 raise SweepError(f"--grid {key}: empty value in {text!r}")
-            try:
-                values.append(yaml.safe_load(part))
-            except yaml.YAMLError:
-                values.append(part.strip())
+            values.append(_grid_value(key, part))
         shown = [json.dumps(v, sort_keys=True, default=str) for v in values]
         if len(set(shown)) != len(shown):
             raise SweepError(f"--grid {key}: a value is repeated in {text!r}")
@@ -263,8 +259,7 @@ def plan_sweep(
         digest = short_hash({k: v for k, v in plan.manifest().items() if k != "runs"})
         out = Path(runs_root) / f"sweep-{experiment_id}-{digest}"
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise SweepError(f"--out {str(out)!r} is a file; give a directory")
+    check_out(out, existing=True)
     return SweepPlan(experiment, parsed, seed_list, sets, smoke, plan.config_file, out)
 
 
@@ -315,6 +310,18 @@ def value_text(value: Any) -> str:
 
 
 # --------------------------------------------------------------------------- internals
+
+
+def _grid_value(key: str, text: str) -> Any:
+    """One ``--grid`` value read as YAML with bounded work; text that is not YAML stays text."""
+    import yaml
+
+    try:
+        return load_yaml(text)
+    except yaml.YAMLError:
+        return text.strip()
+    except ValueError as exc:
+        raise SweepError(f"--grid {key}: {exc}") from None
 
 
 def _split_top_level(text: str) -> list[str]:
