@@ -10,7 +10,7 @@ B_noise from exact per-example gradients along the base (B₀) Adam run, every e
 only the batch sizes B ≤ min B_noise/2; larger B are ``out of regime`` (reported). The SGD half
 is reported, not judged: at these step sizes (η ≤ 0.16) SGD is close to gradient flow, where
 η ∝ B keeps the flow time per epoch fixed and the curves coincide whatever the noise does — a
-check that could not fail (issue 13).
+check that could not fail.
 """
 
 from __future__ import annotations

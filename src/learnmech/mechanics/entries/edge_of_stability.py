@@ -90,7 +90,7 @@ def run_edge_of_stability(config: EdgeOfStabilityConfig) -> Result:
     out = summary(ENTRY, worst, conditions=conditions, regime=regime, steps=steps,
                   **{f"sharpness_ratio_lr_{lr:g}": r for lr, r in zip(lrs, ratios, strict=True)})
     notes = ("Median of the top Hessian eigenvalue over the second half of training, over 2/η "
-             "(one run per η, no standard error). The quick size runs 2000 steps (issue 13: at "
+             "(one run per η, no standard error). The quick size runs 2000 steps (at "
              "1000 steps the median over steps 500–1000 was still in the overshoot, 1.105 · "
              "2/η; over 1500–3000 it is 1.04).")
     return entry_result(ENTRY, out, metrics=rows, figures={

@@ -26,7 +26,7 @@ from learnmech.theory.laws.grokking import grokking_delay
 
 #: weight decays λ of the full and quick sizes (the full one spans a decade)
 GROK_DECAYS_FULL = (0.1, 0.2, 0.3, 0.5, 1.0)
-GROK_DECAYS_QUICK = (0.1, 1.0)  # a full decade (issue 13; it was 0.3 and 1)
+GROK_DECAYS_QUICK = (0.1, 1.0)  # a full decade (it was 0.3 and 1)
 #: strongest frequencies counted by the Fourier condition, and the share they must hold
 FOURIER_K, FOURIER_SHARE = 4, 0.5
 
@@ -167,7 +167,7 @@ def run_grokking(config: GrokkingConfig) -> Result:
     notes = ("Agreement: max/min over λ of delay·λ (the law delay ∝ 1/(ηλ) makes it constant); "
              "one run per λ at quick size, the mean of the seeds at full size (no standard "
              "error is used: 1–2 runs per λ). The quick size spans a full decade of λ "
-             "(0.1 and 1; issue 13).")
+             "(0.1 and 1).")
     return entry_result(ENTRY, out, metrics=rows, notes=notes,
                         figures={"grokking": agreement_figure(panels, ncols=2)})
 

@@ -7,7 +7,7 @@ abc form written with multipliers (:func:`_mup_net`).
 
 Seeds: the learning-rate grids (SP and μP) are swept for the first seed; the further seeds
 re-run μP at the three step sizes around the first seed's best at each width, and "wider is
-better" is judged on the seed means of the best loss with their standard errors (issue 13: one
+better" is judged on the seed means of the best loss with their standard errors (one
 network per point scattered by 1.4–2.9 %, more than the 1 % slack).
 """
 

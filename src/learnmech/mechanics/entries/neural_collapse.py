@@ -108,7 +108,7 @@ def run_neural_collapse(config: NeuralCollapseConfig) -> Result:
              "the theory says collapse is exact; a trained network is not measured here. The "
              "tolerance asks for a slope ≤ −0.1 (a fall of at least 20 % per decade), not just "
              "≤ 0: frozen features give NC1 exactly constant (slope 0), which 'negative slope' "
-             "read as ≤ 0 would have passed (issue 13's negative control).")
+             "read as ≤ 0 would have passed (this check's negative control).")
     return entry_result(ENTRY, out, metrics=rows, figures={"neural_collapse": agreement_figure(
         [panel], ncols=1)}, notes=notes)
 

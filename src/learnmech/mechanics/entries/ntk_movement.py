@@ -4,7 +4,7 @@ change is bounded by O(width^{−1/2}) and, for smooth activations, is O(width^{
 Lee et al. (2019) prove an O(N^{−1/2}) *bound* on the kernel's change; Dyer & Gur-Ari (2020)
 and Hanin & Nica (2020) show that for smooth activations it is O(1/N) (the first correction to
 the NTK's dynamics is 1/N). For ReLU, units switching on and off add a part between the two
-(measured −0.71 in issue 13's audit). So: the weights are judged against −½ (a scaling),
+(measured −0.71 in an audit of this entry). So: the weights are judged against −½ (a scaling),
 the ReLU kernel against the bound (slope ≤ −0.4), and a tanh net's kernel against −1.
 
 Conventions: :class:`learnmech.nets.ntk.NTKMLP` (the theory lens's NTK parameterisation,

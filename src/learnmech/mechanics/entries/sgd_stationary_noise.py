@@ -110,7 +110,7 @@ def run_sgd_noise(config: SgdNoiseConfig) -> Result:
              "decided against ±5 % with its standard error over chains. equal_eta_over_b "
              "judges the spec's leading-order claim directly: within a group of equal η/B "
              "every loss within 5 % of the smallest-η one (± 2 s.e.); the full formula "
-             "predicts the spread, the leading order ησ²trH/(4B) does not. Before issue 13 "
+             "predicts the spread, the leading order ησ²trH/(4B) does not. Before an audit "
              "this condition compared measured ratios with the full formula's, which the "
              "main check already implied.")
     return entry_result(ENTRY, out, metrics=rows, figures={

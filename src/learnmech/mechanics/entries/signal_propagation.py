@@ -113,7 +113,7 @@ def run_signal_propagation(config: SignalPropagationConfig) -> Result:
                   chi1_chaotic=chis["chaotic"], width=width, nets=nets)
     notes = ("Each layer, each input and both settings decided with the standard error over "
              f"the {nets} random networks: q's signed relative error against ±5 %, c's "
-             "absolute error against ±0.05 (issue 13: 8 networks gave per-layer standard errors "
+             "absolute error against ±0.05 (8 networks gave per-layer standard errors "
              "of 2.8–3.8 %, too many to decide a 5 % tolerance).")
     return entry_result(ENTRY, out, metrics=rows, figures={
         "signal_propagation": agreement_figure(panels, ncols=2)}, notes=notes)

@@ -8,7 +8,7 @@ The law is a kernel-regime law (Basri et al. 2019): the residual's Fourier modes
 NTK's eigenvalues λ_k ∝ k^−2 on S¹, which needs the kernel frozen. The run is put in that
 regime — a small target (amplitude 0.01: the weights move ∝ the target), a wide network — and
 the kernel's relative movement ‖Θ_T − Θ₀‖/‖Θ₀‖ is measured; above ``max_kernel_move`` the
-verdict is ``out of regime``. (Before issue 13 the target had amplitude 1: interpolating it
+verdict is ``out of regime``. (Before an audit the target had amplitude 1: interpolating it
 needed a weight move larger than ‖θ₀‖, the kernel moved 29 % and the slope came out 4.5.)
 """
 
