@@ -36,9 +36,33 @@ def test_list_aligns_ids_and_descriptions(dummy, failing):
 def test_show_prints_keys_types_defaults_and_ranges(dummy):
     result = invoke("show", DUMMY_ID)
     assert result.exit_code == 0
-    assert "noise.level" in result.stdout and "must be a float in [0, 1]" in result.stdout
-    assert "one of 'sine', 'square', 'flat'" in result.stdout
-    assert "= 0.1" in result.stdout and "noise standard deviation" in result.stdout
+    lines = result.stdout.splitlines()
+    assert "noise.level  number in [0, 1]; default 0.1" in lines
+    assert "             noise standard deviation" in lines
+    assert "shape.kind   one of 'sine', 'square', 'flat'; default sine" in lines
+    assert "noise.band   list of 2 numbers; default [-2.0, 2.0]" in lines
+    assert "quick size (--quick): steps=12, shape.width=4" in lines
+
+
+def test_show_writes_every_type_in_words_and_the_references():
+    from learnmech.core.registry import all_experiments
+
+    ids = [e.id for e in all_experiments()]
+    shown = {i: invoke("show", i) for i in ("theory.kernel-spectrum", "network.local-elasticity",
+                                            "lesde.phase-transition", "mechanics.grokking")}
+    assert all(r.exit_code == 0 for r in shown.values())
+    spectrum = shown["theory.kernel-spectrum"].stdout
+    assert "sweep.activations  list, each one of 'relu', 'erf', 'linear', 'tanh', 'gelu', " \
+           "'softplus', 'sigmoid', at least 1; default [relu, erf, tanh]" in spectrum
+    assert "kernel.depth       integer in [1, 64]; default 4" in spectrum
+    assert "references:\n  1. Jacot, Gabriel & Hongler" in spectrum
+    assert "digits_pairs    list of lists of integers" in shown["network.local-elasticity"].stdout
+    assert "Power, Burda, Edwards" in shown["mechanics.grokking"].stdout
+    internals = ("Literal", "tuple[", "Annotated", "FieldInfo", "NoneType", "choice =",
+                 "<class")
+    for experiment_id in ids:
+        text = invoke("show", experiment_id).stdout
+        assert not [w for w in internals if w in text], experiment_id
 
 
 def test_run_prints_the_directory_and_summary(dummy, tmp_path):
@@ -180,3 +204,63 @@ def test_the_sigterm_handler_is_restored_after_a_run(dummy, tmp_path):
     before = signal.getsignal(signal.SIGTERM)
     assert invoke("run", DUMMY_ID, "--set", "steps=2", "--out", str(tmp_path / "r")).exit_code == 0
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+# --------------------------------------------------------------------------- one quick flag
+
+
+def test_run_quick_applies_the_quick_overrides_and_the_report_says_so(dummy, tmp_path):
+    import yaml
+
+    quick, full = tmp_path / "quick", tmp_path / "full"
+    assert invoke("run", DUMMY_ID, "--quick", "--out", str(quick)).exit_code == 0
+    assert invoke("run", DUMMY_ID, "--set", "steps=5", "--out", str(full)).exit_code == 0
+    config = yaml.safe_load((quick / "config.yaml").read_text())
+    assert config["steps"] == 12 and config["shape"]["width"] == 4  # DUMMY.smoke
+    assert 'class="banner quick"' in (quick / "report.html").read_text()
+    assert "banner quick" not in (full / "report.html").read_text()
+    assert invoke("run", DUMMY_ID, "--quick", "--set", "steps=3",
+                  "--out", str(tmp_path / "q")).exit_code == 0  # --set comes after --quick
+    assert yaml.safe_load((tmp_path / "q" / "config.yaml").read_text())["steps"] == 3
+
+
+def test_sweep_and_tune_take_quick_and_their_pages_say_so(dummy, tmp_path):
+    sweep = invoke("sweep", DUMMY_ID, "--grid", "scale=1,2", "--quick", "--executor", "inline",
+                   "--out", str(tmp_path / "s"))
+    assert sweep.exit_code == 0, sweep.output
+    assert json.loads((tmp_path / "s" / "sweep.json").read_text())["smoke"] is True
+    assert 'class="banner quick"' in (tmp_path / "s" / "report.html").read_text()
+    tune = invoke("tune", DUMMY_ID, "--param", "scale=1:2", "--metric", "mean_noisy",
+                  "--trials", "2", "--quick", "--executor", "inline", "--out", str(tmp_path / "t"))
+    assert tune.exit_code == 0, tune.output
+    assert json.loads((tmp_path / "t" / "tune.json").read_text())["smoke"] is True
+    assert 'class="banner quick"' in (tmp_path / "t" / "report.html").read_text()
+    assert "--smoke" not in sweep.stderr + tune.stderr
+
+
+def test_the_old_smoke_flag_still_works_and_warns(dummy, tmp_path):
+    sweep = invoke("sweep", DUMMY_ID, "--grid", "scale=1,2", "--smoke", "--executor", "inline",
+                   "--out", str(tmp_path / "s"))
+    assert sweep.exit_code == 0, sweep.output
+    assert json.loads((tmp_path / "s" / "sweep.json").read_text())["smoke"] is True
+    assert "warning: --smoke is now called --quick" in sweep.stderr
+
+
+def test_every_command_names_the_quick_size_quick(monkeypatch, tmp_path):
+    import learnmech.runs.compare as compare
+    import learnmech.runs.verify as verify
+
+    for command in ("run", "sweep", "tune", "compare", "verify"):
+        text = invoke(command, "--help").stdout
+        assert "--quick" in text and "--smoke" not in text, command
+    sizes = []
+    monkeypatch.setattr(verify, "verify",
+                        lambda ids, size, out: sizes.append(size) or ([], tmp_path))
+    monkeypatch.setattr(verify, "scorecard_text", lambda scores: "")
+    for args in ([], ["--quick"], ["--full"]):
+        assert invoke("verify", *args).exit_code == 0
+    assert sizes == ["quick", "quick", "full"]
+    asked = []
+    monkeypatch.setattr(compare, "run_compare", lambda p, quick, out, seed: asked.append(quick))
+    invoke("compare", "label-noise", "--quick")
+    assert asked == [True]

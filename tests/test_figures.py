@@ -3,6 +3,8 @@ they draw."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -18,6 +20,12 @@ def _draws(fig, tmp_path, name="fig"):
     fig.savefig(path)
     assert path.stat().st_size > 1000
     return fig
+
+
+def legend_texts(fig):
+    """The entries of a figure's legends (figure-level and per-axes), in order."""
+    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
+    return [t.get_text() for legend in legends for t in legend.get_texts()]
 
 
 def _graph_inputs(n_levels=3, per_level=4, pool=50, seed=0):
@@ -180,7 +188,7 @@ def test_information_plane(tmp_path):
     assert ax.get_xlabel() == "I(X;T) [bits]"
     assert ax.get_ylabel() == "I(T;Y) [bits]"
     assert cax.get_ylabel() == "training step"
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["level 1", "level 2"]
+    assert legend_texts(fig) == ["level 1", "level 2"]
     annotations = [t.get_text() for t in ax.texts]
     assert annotations.count("start") == 1  # both levels start at the same point
     assert annotations.count("end") == 2
@@ -235,8 +243,7 @@ def test_curves_with_bands(band, tmp_path):
     ax = fig.axes[0]
     assert ax.get_xlabel() == "step" and ax.get_ylabel() == "loss [nats]"
     assert ax.get_xscale() == "log"
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["a (n=5)", "b (n=3)", "threshold"]
+    assert legend_texts(fig) == ["a (n=5)", "b (n=3)", "threshold"]
 
 
 def test_curves_with_bands_one_seed_zero_band(tmp_path):
@@ -247,7 +254,7 @@ def test_curves_with_bands_one_seed_zero_band(tmp_path):
     band = fig.axes[0].collections[0]
     verts = band.get_paths()[0].vertices
     assert np.ptp(verts[:, 1]) == pytest.approx(4.0)  # the band is the line itself
-    assert fig.axes[0].get_legend().get_texts()[0].get_text() == "only (n=1)"
+    assert legend_texts(fig) == ["only (n=1)"]
 
 
 def test_curves_with_bands_long_legend_goes_outside(tmp_path):
@@ -354,3 +361,167 @@ def test_panel_grid(n, size, tmp_path):
     _draws(fig, tmp_path)
     with pytest.raises(ValueError, match="n_panels"):
         F.panel_grid(0)
+
+
+# --------------------------------------------------------------------------- output a paper takes
+
+MATHTEXT = re.compile(r"(?<!\\)\$.*?(?<!\\)\$")
+#: A key or a formula written as code: a snake_case or subscript underscore, a caret.
+CODE = re.compile(r"\w_\w|\^")
+
+
+def figure_texts(fig) -> list[str]:
+    """Axis labels, titles, colorbar labels and legend entries of a figure (not tick labels)."""
+    texts = [fig._suptitle.get_text()] if fig._suptitle else []
+    for ax in fig.axes:
+        texts += [ax.get_xlabel(), ax.get_ylabel(), ax.get_title()]
+    return [t for t in texts + legend_texts(fig) if t]
+
+
+def assert_words(fig) -> None:
+    """No label is a bare key or a formula in plain text (mathtext spans are formulas)."""
+    for text in figure_texts(fig):
+        assert not CODE.search(MATHTEXT.sub("", text)), f"label written as code: {text!r}"
+
+
+def assert_legends_off_the_data(fig) -> None:
+    """After layout, no legend box overlaps the box of any axes (its data area)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig).draw()  # lays the figure out and parses every mathtext label
+    renderer = fig.canvas.get_renderer()
+    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
+    for legend in legends:
+        box = legend.get_window_extent(renderer)
+        for ax in fig.axes:
+            assert not box.overlaps(ax.get_window_extent(renderer)), (
+                f"legend {[t.get_text() for t in legend.get_texts()]} covers an axes")
+
+
+def _every_figure() -> dict:
+    """name -> (builder, expected x scale of the first axes or None): every figure function,
+    called with small inputs and the labels its callers give (or its defaults)."""
+    from learnmech.mechanics.plots import Panel, Series, agreement_figure
+
+    rng = np.random.default_rng(0)
+    steps = np.array([1, 3, 10, 30, 100])
+    panel = Panel([Series([1, 2, 4], [1.0, 0.5, 0.25], "measured"),
+                   Series([1, 2, 4], [1.0, 0.5, 0.25], "predicted 1/x", kind="predicted")],
+                  "width", "kernel movement", logx=True, hlines={"tolerance": 0.3})
+    return {
+        "layered_graph": (lambda: F.layered_graph(*_graph_inputs()[:5],
+                                                  owner_labels=_graph_inputs()[5]), None),
+        "information_plane": (lambda: F.information_plane(rng.random((5, 2)),
+                                                          rng.random((5, 2)), steps), None),
+        "info_curves": (lambda: F.info_curves(steps, rng.random((3, 5)), labels=["a", "b", "c"],
+                                              ylabel="I(X;T|Y) [bits]"), "log"),
+        "curves_with_bands": (lambda: F.curves_with_bands(
+            steps, [rng.random((3, 5))] * 4, labels=[f"series number {i}" for i in range(4)],
+            xlabel="training step", ylabel="accuracy", hlines={"chance": 0.1}), "log"),
+        "sweep_plot": (lambda: F.sweep_plot(
+            [0.0, 0.1, 0.2, 0.3], rng.random((2, 4)), labels=["clean", "flipped"],
+            xlabel="label noise ε", ylabel="final share"), "linear"),
+        "sweep_interval_plot": (lambda: F.sweep_interval_plot(
+            [1e-3, 1e-2, 1e-1], rng.random((2, 3)), rng.random((2, 3)) / 5, labels=["a", "b"],
+            xlabel="learning rate η", ylabel=F.words("test_acc_final"), bounds=(0.0, 1.0)),
+            "log"),
+        "elasticity_matrix": (lambda: F.elasticity_matrix(rng.random((4, 4))), None),
+        "optimization_history": (lambda: F.optimization_history(
+            [0, 1, 2, 3], [3.0, 2.0, 2.5, 1.0], direction="minimize",
+            metric="test_mse_final"), None),
+        "trial_scatter": (lambda: F.trial_scatter(
+            {"train.lr": [0.1, 0.01, 0.001], "model.activation": ["relu", "tanh", "relu"]},
+            [1.0, 0.5, 0.7], metric="test_acc_final", log={"train.lr": True}), "log"),
+        "agreement_figure": (lambda: agreement_figure([panel, panel, panel], ncols=3), "log"),
+    }
+
+
+@pytest.mark.parametrize("name", list(_every_figure()))
+def test_every_figure_is_in_words_with_its_legend_off_the_data(name):
+    build, xscale = _every_figure()[name]
+    fig = build()
+    assert_words(fig)
+    assert_legends_off_the_data(fig)
+    if xscale:
+        assert fig.axes[0].get_xscale() == xscale
+    assert fig.axes[0].xaxis.label.get_fontsize() == F.STYLE["axes.labelsize"]
+
+
+def test_keys_become_words_in_the_tuning_figures():
+    fig = F.trial_scatter({"train.lr": [0.1, 0.01]}, [1.0, 0.5], metric="test_acc_final")
+    assert fig.axes[0].get_xlabel() == "train: learning rate"
+    assert fig.axes[0].get_ylabel() == "test accuracy final"
+    assert F.words("already in words") == "already in words"
+
+
+@pytest.mark.parametrize(("values", "expected"), [
+    ([1, 2, 4, 8], True), ([10, 100, 1000], True), ([1, 100], True), ([0.001, 0.01, 0.1], True),
+    ([16, 32, 64, 128, 256], True), ([1, 2, 3, 4], False), ([0, 0.1, 0.2], False),
+    ([1, 5], False), ([-1, 10, 100], False), ([0.5, 0.6, 0.7], False), ([3], False)])
+def test_log_spaced_grids_are_detected(values, expected):
+    assert F.is_log_spaced(values) is expected
+
+
+def test_sweep_figures_take_a_log_x_only_for_log_spaced_grids():
+    def scale(x, **kwargs):
+        fig = F.sweep_interval_plot(x, [[1.0] * len(x)], [[0.1] * len(x)], labels=["a"],
+                                    xlabel="x", ylabel="y", **kwargs)
+        return fig.axes[0].get_xscale()
+
+    assert scale([16, 64, 256]) == "log"
+    assert scale([1, 2, 3]) == "linear"
+    assert scale([16, 64, 256], logx=False) == "linear"
+
+
+def test_intervals_are_cut_at_the_quantitys_range():
+    assert F.clipped_interval(5.0, 8.0, (0.0, None)) == (0.0, 13.0)
+    assert F.clipped_interval(0.97, 0.05, (0.0, 1.0)) == pytest.approx((0.92, 1.0))
+    assert F.clipped_interval(-0.5, 0.2, (0.0, None)) == pytest.approx((-0.7, -0.3))  # not a count
+    assert F.clipped_interval(2.0, float("nan"), (0.0, None)) == (2.0, 2.0)
+    assert F.quantity_range("steps_to_fit_clean") == (0.0, None)
+    assert F.quantity_range("test_acc_final") == (0.0, 1.0)
+    assert F.quantity_range("compression_steps_slope_eta") == (None, None)
+    assert F.quantity_range("elasticity_ratio_max") == (None, None)
+    fig = F.sweep_interval_plot([1, 10, 100], [[5.0, 0.98, 3.0]], [[8.0, 0.1, 1.0]],
+                                labels=["a"], xlabel="x", ylabel="steps", bounds=(0.0, 1.0e9))
+    bars = fig.axes[0].collections[0].get_segments()
+    assert min(seg[:, 1].min() for seg in bars) == 0.0  # 5 ± 8 is drawn from 0, not −3
+    # below: 5 − 0 and 0.1; above: 8 (5 breaks the upper bound 1, so it is not applied), 0.02
+    np.testing.assert_allclose(F.clipped_error_bars([5.0, 0.98], [8.0, 0.1], (0.0, 1.0)),
+                               [[5.0, 0.1], [8.0, 0.02]])
+
+
+def test_the_theory_figures_use_the_style_mathtext_and_log_axes():
+    from learnmech.core.config import resolve_config
+    from learnmech.core.registry import get
+
+    experiment = get("theory.kernel-spectrum")
+    config = resolve_config(experiment.id, experiment.config_cls, overrides=experiment.smoke)
+    figures = experiment.run(config).figures
+    eigen = figures["eigenvalues"]
+    assert eigen.axes[0].get_ylabel() == r"eigenvalue $\lambda_l$ on $S^{4}$"  # d = 5
+    assert eigen.axes[0].get_yscale() == "log"
+    assert figures["half_learned"].axes[0].get_xscale() == "log"
+    for fig in figures.values():
+        assert_words(fig)
+        assert_legends_off_the_data(fig)
+        ax = fig.axes[0]
+        assert ax.xaxis.label.get_fontsize() == F.STYLE["axes.labelsize"]
+        assert not ax.spines["top"].get_visible()
+
+
+@pytest.mark.slow
+def test_every_experiments_figures_are_in_words_with_legends_off_the_data():
+    from learnmech.core.config import resolve_config
+    from learnmech.core.registry import all_experiments
+
+    for experiment in all_experiments():
+        if experiment.id.startswith("mechanics."):
+            continue  # the catalogue's labels come from its entries; agreement_figure above
+        config = resolve_config(experiment.id, experiment.config_cls, overrides=experiment.smoke)
+        for name, fig in experiment.run(config).figures.items():
+            try:
+                assert_words(fig)
+                assert_legends_off_the_data(fig)
+            except AssertionError as exc:
+                raise AssertionError(f"{experiment.id} {name}: {exc}") from None

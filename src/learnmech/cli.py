@@ -1,5 +1,12 @@
 """The ``learnmech`` command: list, show and run experiments. Thin: all logic lives elsewhere.
 
+One flag, ``--quick``, asks every command for the quick size: ``run``, ``sweep``, ``tune`` and
+``compare`` apply the experiment's quick overrides (its ``smoke`` overrides: seconds to minutes
+of compute; for a catalogue entry they include ``size: quick`` and shrink further), and
+``verify --quick`` (its default; ``--full`` for the documented size) runs every catalogue entry
+at ``size: quick``. ``--smoke``, the older name on ``sweep`` and ``tune``, still works (hidden,
+with a warning). Reports of quick results carry a banner.
+
 Bad input -- any :class:`~learnmech.core.errors.InputError` (unknown experiment, refused config
 value, unreadable YAML, malformed ``--set``, unusable ``--out``, a bad user data file) or a
 malformed command line (``--seed abc``) -- prints one line ``error: <message>`` on stderr and
@@ -17,7 +24,6 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from learnmech.core.config import config_keys
 from learnmech.core.errors import InputError
 from learnmech.core.registry import all_experiments, get
 
@@ -67,14 +73,38 @@ def list_() -> None:
 
 @app.command()
 def show(experiment: Annotated[str, typer.Argument(help="experiment id")]) -> None:
-    """Print the experiment's config keys with types, defaults and accepted values."""
+    """Print the experiment's references, quick size and config keys (type in words, default,
+    description)."""
+    from learnmech.core.describe import key_fields, type_in_words
+
     found = get(experiment)
     typer.echo(f"{found.id}: {found.description}\n")
-    keys = config_keys(found.config_cls)
-    width = max(len(k) for k in keys)
-    for key, info in keys.items():
-        typer.echo(f"{key:<{width}}  {info.type} = {info.default!r}")
-        typer.echo(f"{'':<{width}}  must be {info.accepted}; {info.description}")
+    if found.references:
+        typer.echo("references:")
+        for i, reference in enumerate(found.references, 1):
+            typer.echo(f"  {i}. {reference}")
+        typer.echo("")
+    if found.smoke:
+        quick = ", ".join(f"{k}={_yaml_text(v)}" for k, v in found.smoke.items())
+        typer.echo(f"quick size (--quick): {quick}\n")
+    fields = key_fields(found.config_cls)
+    width = max(len(k) for k in fields)
+    typer.echo("config keys (set with --set KEY=VALUE):")
+    for key, info in fields.items():
+        default = _yaml_text(info.get_default(call_default_factory=True))
+        typer.echo(f"{key:<{width}}  {type_in_words(info)}; default {default}")
+        if info.description:
+            typer.echo(f"{'':<{width}}  {info.description}")
+
+
+def _yaml_text(value: object) -> str:
+    """A value as it is written after ``--set KEY=`` (YAML flow style: [2, 4], relu, null)."""
+    import yaml
+
+    if isinstance(value, tuple):
+        value = [list(v) if isinstance(v, tuple) else v for v in value]
+    text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10**6)
+    return text.strip().removesuffix("...").strip()
 
 
 @app.command()
@@ -90,14 +120,20 @@ def run(
     out: Annotated[Path | None, typer.Option(
         "--out", help="run directory (default runs/<experiment>-<timestamp>)",
     )] = None,
+    quick: Annotated[bool, typer.Option(
+        "--quick", help="the quick size: apply the experiment's quick overrides (see `show`; "
+                        "after --config, before --set)",
+    )] = False,
 ) -> None:
     """Run an experiment and write its run directory (config, summary, metrics, figures, report)."""
     from learnmech.runs.rundir import run_experiment
 
+    overrides = dict(get(experiment).smoke) if quick else None
     try:
         with _terminate_cleanly():
             run_dir = run_experiment(
-                experiment, sets=set_ or (), config_file=config, seed=seed, out=out
+                experiment, sets=set_ or (), config_file=config, seed=seed, out=out,
+                overrides=overrides,
             )
     except Exception as exc:
         if isinstance(exc, InputError) and not getattr(exc, "__notes__", None):
@@ -139,6 +175,13 @@ def _terminate_cleanly() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _quick(quick: bool, smoke: bool) -> bool:
+    """The quick size from ``--quick`` or its older name ``--smoke`` (which warns)."""
+    if smoke:
+        typer.echo("warning: --smoke is now called --quick; --smoke will be removed", err=True)
+    return quick or smoke
+
+
 def _command_line() -> str:
     """This process's command line, shell-quoted, as recorded in run directories."""
     import shlex
@@ -159,9 +202,10 @@ def sweep(
     )] = None,
     config: Annotated[Path | None, typer.Option("--config", help="YAML config for every run")]
     = None,
-    smoke: Annotated[bool, typer.Option(
-        "--smoke", help="apply the experiment's smoke overrides (tiny, seconds per run)",
+    quick: Annotated[bool, typer.Option(
+        "--quick", help="the quick size: apply the experiment's quick overrides to every run",
     )] = False,
+    smoke: Annotated[bool, typer.Option("--smoke", hidden=True)] = False,
     executor: Annotated[str, typer.Option(
         "--executor", help="local (processes), dask, ray, or inline (this process, debugging)",
     )] = "local",
@@ -180,7 +224,7 @@ def sweep(
     from learnmech.runs.sweep import plan_sweep, run_sweep
 
     plan = plan_sweep(experiment, grid=grid or (), seeds=seeds, sets=set_ or (),
-                      smoke=smoke, config_file=config, out=out)
+                      smoke=_quick(quick, smoke), config_file=config, out=out)
     pool = make_executor(executor, address=address, workers=workers)
     with pool:
         result = run_sweep(plan, pool, command=_command_line())
@@ -219,7 +263,10 @@ def tune(
     )] = None,
     config: Annotated[Path | None, typer.Option("--config", help="YAML config for every trial")]
     = None,
-    smoke: Annotated[bool, typer.Option("--smoke", help="apply the smoke overrides")] = False,
+    quick: Annotated[bool, typer.Option(
+        "--quick", help="the quick size: apply the experiment's quick overrides to every trial",
+    )] = False,
+    smoke: Annotated[bool, typer.Option("--smoke", hidden=True)] = False,
     keep: Annotated[str, typer.Option("--keep", help="trial run dirs kept: best or all")]
     = "best",
     executor: Annotated[str, typer.Option(
@@ -238,7 +285,8 @@ def tune(
 
     plan = plan_tune(experiment, params=param or (), metric=metric, direction=direction,
                      trials=trials, storage=storage, study=study, seed=seed,
-                     sets=set_ or (), smoke=smoke, config_file=config, out=out, keep=keep)
+                     sets=set_ or (), smoke=_quick(quick, smoke), config_file=config,
+                     out=out, keep=keep)
     pool = make_executor(executor, address=address, workers=workers)
     with pool:
         result = run_tune(plan, pool, command=_command_line())
@@ -273,7 +321,7 @@ def report(
 def compare(
     phenomenon: Annotated[str, typer.Argument(help="phenomenon, e.g. label-noise (all lenses)")],
     quick: Annotated[bool, typer.Option(
-        "--quick", help="apply each experiment's smoke overrides (seconds per lens)")] = False,
+        "--quick", help="the quick size: apply each lens's quick overrides")] = False,
     out: Annotated[Path | None, typer.Option(
         "--out", help="output directory (default runs/compare-<phenomenon>-<timestamp>)")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="seed for every lens")] = None,
@@ -296,7 +344,9 @@ def verify(
     only: Annotated[str | None, typer.Option(
         "--only", help="comma-separated entry ids (default: every entry)",
     )] = None,
-    full: Annotated[bool, typer.Option("--full", help="run at full size, not quick")] = False,
+    quick: Annotated[bool, typer.Option(
+        "--quick/--full", help="the quick size (the scorecard's, default) or the full size",
+    )] = True,
     out: Annotated[Path | None, typer.Option(
         "--out", help="output directory (default runs/verify-<timestamp>)",
     )] = None,
@@ -306,7 +356,7 @@ def verify(
     from learnmech.runs.verify import verify as run_verify
 
     ids = [part.strip() for part in only.split(",") if part.strip()] if only else None
-    scores, folder = run_verify(ids, size="full" if full else "quick", out=out)
+    scores, folder = run_verify(ids, size="quick" if quick else "full", out=out)
     typer.echo(scorecard_text(scores))
     typer.echo(f"scorecard: {folder / 'scorecard.html'}")
     for score in scores:

@@ -33,3 +33,12 @@ def test_the_id_of_a_path():
 
 def test_helper_modules_are_not_scanned():
     assert not [n for n in registry.discovered_modules() if n.rpartition(".")[2].startswith("_")]
+
+
+def test_every_experiment_pickles_for_workers_in_other_processes():
+    """Sweep workers receive the Experiment pickled; a local function as ``run`` would fail."""
+    import pickle
+
+    for experiment in registry.all_experiments():
+        again = pickle.loads(pickle.dumps(experiment))
+        assert again.id == experiment.id and callable(again.run)

@@ -135,3 +135,46 @@ def test_each_verdict_has_its_own_colour(value, css):
     assert _summary_row("agreement_verdict", value)["css"] == css
     style = (Path(__file__).resolve().parents[2] / "src/learnmech/report/templates/style.html")
     assert f".{css} " in style.read_text()
+
+
+# --------------------------------------------------------------------------- quick size, references
+
+
+def test_a_quick_run_carries_a_banner_on_its_page_and_in_the_index(tmp_path):
+    import dataclasses
+
+    from conftest import DUMMY
+
+    cited = dataclasses.replace(DUMMY, references=("Author & Author, A paper, Venue 2020",))
+    registry.register(cited)
+    try:
+        quick = run_experiment(DUMMY_ID, out=tmp_path / "quick", overrides=DUMMY.smoke)
+        plain = run_experiment(DUMMY_ID, out=tmp_path / "plain", overrides={"steps": 12})
+        index = build_report([quick, plain]).read_text()
+    finally:
+        registry.unregister(DUMMY_ID)
+    page = (quick / "report.html").read_text()
+    assert 'class="banner quick"' in page and "Quick size." in page
+    assert "Author &amp; Author, A paper, Venue 2020" in page  # the references, escaped
+    assert "banner quick" not in (plain / "report.html").read_text()
+    assert index.count('class="banner quick"') == 1 and index.count("quick size</span>") == 1
+
+
+def test_what_makes_a_result_quick():
+    from learnmech.report.experiment_facts import manifest_is_quick, run_is_quick
+
+    assert run_is_quick({"size": "quick"}, "mechanics.grokking")  # verify's scorecard size
+    assert not run_is_quick({"size": "full"}, "mechanics.grokking")
+    assert run_is_quick({}, "gone.experiment", "learnmech run gone.experiment --quick")
+    assert run_is_quick({}, "", "learnmech sweep x --smoke --grid a=1,2")
+    assert not run_is_quick({}, "", "learnmech run x --set note='--quick'")
+    assert manifest_is_quick({"smoke": True}) and not manifest_is_quick({"smoke": False})
+
+
+def test_a_sweep_interval_never_leaves_the_quantitys_range():
+    from learnmech.report.html import _interval_text
+
+    assert _interval_text(5.0, 8.0, 3, (0.0, None)) == "5 [0, 13] (n=3)"
+    assert _interval_text(5.0, 2.0, 3, (0.0, None)) == "5 ± 2 (n=3)"
+    assert _interval_text(0.95, 0.1, 4, (0.0, 1.0)) == "0.95 [0.85, 1] (n=4)"
+    assert _interval_text(-5.0, 8.0, 3) == "-5 ± 8 (n=3)"

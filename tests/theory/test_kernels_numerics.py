@@ -6,6 +6,8 @@ Measured defects this guards (issue 12, item 11), at σ_w² = 2, σ_b² = 0: the
 1000 had K(x, copy of x) = 2.0 > K(x, x) = 0.881 (not PSD); the erf NTK at depth >= 200 had
 ±inf off the diagonal; every activation gave NaN from input norms ~1e78 (products of variances
 overflowing). Quadrature activations at depths 200 and 1000 are ``slow`` (~1 s a call).
+Tabulated activations (tanh, softplus, sigmoid) refuse pre-activation variances above
+``Q_MAX`` = 1e12, where their quadrature is not checked (issue 14, item 3): norms 1e75, 1e150.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import pytest
 from learnmech.core.errors import InputError
 from learnmech.theory.kernels import ACTIVATIONS, dot_product_kernel, fc_kernel
 from learnmech.theory.kernels.closed_forms import CLOSED_FORM
+from learnmech.theory.kernels.numerics import TINY
+from learnmech.theory.kernels.quadrature import Q_MAX
 from learnmech.theory.kernels.recursion import FLOAT64_MAX, layered_kernel
 
 DEPTHS = (1, 10, 200, 1000)
@@ -55,6 +59,13 @@ def linear_overflows(depth: int, norm: float, kind: str, w2: float, b2: float) -
     return (theta if kind == "ntk" else sigma) > Decimal(FLOAT64_MAX)
 
 
+def beyond_quadrature(name: str, norm: float, w2: float, b2: float, depth: int) -> bool:
+    """Whether a tabulated activation (depth >= 2: one nonlinearity at least) gets a
+    first-layer variance σ_w² norm²/d + σ_b² above Q_MAX (the deeper layers of these bounded or
+    slowly growing maps stay far below it)."""
+    return name not in CLOSED_FORM and depth >= 2 and w2 * norm * norm / D + b2 > Q_MAX
+
+
 def _kernel_or_refusal(X, name, depth, kind, w2, b2):
     try:
         return fc_kernel(X, depth=depth, activation=name, kind=kind, sigma_w2=w2, sigma_b2=b2)
@@ -81,6 +92,10 @@ def test_finite_and_psd_or_refused(name: str, depth: int, kind: str) -> None:
             K = _kernel_or_refusal(norm * X, name, depth, kind, w2, b2)
             expect_refusal = name == "linear" and linear_overflows(depth, norm, kind, w2, b2)
             where = f"norm={norm:g}, sigma_w2={w2}, sigma_b2={b2}"
+            if beyond_quadrature(name, norm, w2, b2, depth):
+                assert isinstance(K, InputError), f"no refusal at {where}"
+                assert f"<= {Q_MAX:g} for activation {name!r}" in str(K), str(K)
+                continue
             if isinstance(K, InputError):
                 assert expect_refusal, f"refused at {where}: {K}"
                 assert "depth must be <=" in str(K) and "float64" in str(K), str(K)
@@ -100,6 +115,10 @@ def test_the_measured_defects() -> None:
         assert_finite_psd(fc_kernel(X, depth=depth, kind="ntk", **kw))
     for name in ACTIVATIONS:
         for norm in (1e78, 1e100, 1e150):
+            if beyond_quadrature(name, norm, 2.0, 0.0, 3):  # refused by design, see the docstring
+                with pytest.raises(InputError, match="pre-activation variance"):
+                    fc_kernel(norm * X, depth=3, activation=name, sigma_w2=2.0, sigma_b2=0.0)
+                continue
             assert_finite_psd(fc_kernel(norm * X, depth=3, activation=name, sigma_w2=2.0,
                                         sigma_b2=0.0))
 
@@ -131,7 +150,8 @@ def test_dot_product_kernel_stays_bounded(name: str, kind: str) -> None:
 def _distinct_error(K: np.ndarray, ref: np.ndarray) -> float:
     """max |K − ref| / √(ref_ii ref_jj) over the four distinct points (row 4 is a copy)."""
     root = np.sqrt(np.diag(ref))[:4]
-    return float(np.max(np.abs(K[:4, :4] - ref[:4, :4]) / np.outer(root, root)))
+    scale = np.maximum(np.outer(root, root), TINY)  # an all-zero (underflowed) kernel: 0/TINY
+    return float(np.max(np.abs(K[:4, :4] - ref[:4, :4]) / scale))
 
 
 def _three_backends(A: np.ndarray, name: str, kind: str, depth: int) -> dict:

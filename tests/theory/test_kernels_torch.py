@@ -105,7 +105,7 @@ def test_fast_arc_functions() -> None:
     ("kwargs", "match"),
     [
         ({"backend": "jax"}, "backend"),
-        ({"backend": "torch", "activation": "tanh"}, "closed-form"),
+        ({"backend": "torch", "activation": (np.tanh, np.cosh)}, "callable pair"),
         ({"device": "cuda"}, "backend='torch'"),
         ({"dtype": "float32"}, "float64"),
         ({"backend": "torch", "dtype": "int32"}, "dtype"),

@@ -58,8 +58,12 @@ class Experiment:
     run : Callable[[ExperimentConfig], Result]
         Runs the experiment on a resolved config; pure apart from its progress bar.
     smoke : dict[str, Any]
-        Dotted-key overrides (Python values) that make a run take a few seconds; used by the
-        registry contract test.
+        Dotted-key overrides (Python values) that make a run take a few seconds: the quick size
+        of ``--quick`` (``learnmech run/sweep/tune/compare``) and of the registry contract test.
+    references : tuple of str
+        The papers whose model, claim or protocol the experiment implements, one string each
+        ("Author, Author & Author, Venue Year (arXiv id)"); shown by ``learnmech show`` and in
+        the run's report.
     """
 
     id: str
@@ -67,6 +71,7 @@ class Experiment:
     config_cls: type[ExperimentConfig]
     run: Callable[[ExperimentConfig], Result]
     smoke: dict[str, Any] = field(default_factory=dict)
+    references: tuple[str, ...] = ()
 
 
 class UnknownExperimentError(InputError):

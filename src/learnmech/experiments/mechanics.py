@@ -8,27 +8,32 @@ to one thread for every run (:mod:`learnmech.core.threads`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from learnmech.core.registry import Experiment
-from learnmech.mechanics.catalogue import Entry, all_entries
+from learnmech.mechanics.catalogue import all_entries, get_entry
 
 
-def _single_threaded(entry: Entry):
-    """``entry.run`` with one torch thread."""
+@dataclass(frozen=True)
+class EntryRun:
+    """The run of catalogue entry ``entry_id`` with one torch thread.
 
-    def run(config):
+    A module-level callable holding only the id, so that an experiment pickles by reference and
+    runs on sweep workers in other processes (the entry is looked up there).
+    """
+
+    entry_id: str
+
+    def __call__(self, config):
         from learnmech.nets.training import default_threads
 
         default_threads()
-        return entry.run(config)
-
-    run.__module__ = __name__
-    run.__doc__ = entry.run.__doc__
-    return run
+        return get_entry(self.entry_id).run(config)
 
 
 def experiments() -> list[Experiment]:
     """Every catalogue entry as the experiment ``mechanics.<id>`` (found by the registry)."""
     return [Experiment(id=f"mechanics.{entry.id}", description=f"[{entry.strand}] {entry.claim}",
-                       config_cls=entry.config_cls, run=_single_threaded(entry),
-                       smoke=dict(entry.smoke))
+                       config_cls=entry.config_cls, run=EntryRun(entry.id),
+                       smoke=dict(entry.smoke), references=tuple(entry.references))
             for entry in all_entries()]

@@ -22,6 +22,8 @@ _EXPORTS = {
                  "sequential_tasks", "train"),
     # the kernel regime: networks in the theory lens's convention, and their trainers
     "ntk": ("NTKMLP", "empirical_ntk", "empirical_nngp"),
+    "empirical": ("empirical_ntk_outputs",),
+    "layered": ("LayeredNet", "finite_network", "empirical_nngp_layered"),
     "kernel_regime": ("HeavyBall", "heavy_ball_for_kernel", "train_gradient_flow",
                       "train_langevin"),
 }

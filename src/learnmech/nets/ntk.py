@@ -15,7 +15,12 @@ scaling (see the :mod:`learnmech.theory` docstring):
 ``Θ̂(x, x') = Σ_p ∂f(x)/∂θ_p ∂f(x')/∂θ_p``. :func:`empirical_nngp` is the one-network estimate
 ``σ_w² φ(z^{L−1}(x))·φ(z^{L−1}(x'))/N + σ_b²`` of ``Σ^L`` (for ``L = 1``: ``σ_w² x·x'/d + σ_b²``).
 Both tend to the theory kernels as the width grows, with fluctuations ∝ 1/√width
-(``tests/nets/test_ntk.py``).
+(``tests/nets/test_ntk.py``). For several outputs see
+:func:`learnmech.nets.empirical.empirical_ntk_outputs` (full, traced or output-diagonal).
+
+Inputs are checked before any work: a tensor of shape ``(n, input_dim)`` in the parameters'
+dtype, else :class:`~learnmech.core.errors.InputError` (no silent casts, no torch error deep
+inside a matmul).
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ from collections.abc import Callable
 
 import torch
 from torch import nn
+
+from learnmech.core.errors import InputError
+from learnmech.nets.empirical import per_sample_jacobians
 
 __all__ = ["NTKMLP", "ACTIVATIONS", "empirical_ntk", "empirical_nngp", "jacobian"]
 
@@ -89,15 +97,15 @@ class NTKMLP(nn.Module):
         for name, value, low in (("input_dim", input_dim, 1), ("width", width, 1),
                                  ("depth", depth, 1), ("output_dim", output_dim, 1)):
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+                raise InputError(f"{name} must be an integer >= {low}, got {value!r}")
         if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)}, got {activation!r}")
+            raise InputError(f"activation must be one of {tuple(ACTIVATIONS)}, got {activation!r}")
         if not (math.isfinite(sigma_w2) and sigma_w2 > 0):
-            raise ValueError(f"sigma_w2 must be a finite number > 0, got {sigma_w2!r}")
+            raise InputError(f"sigma_w2 must be a finite number > 0, got {sigma_w2!r}")
         if not (math.isfinite(sigma_b2) and sigma_b2 >= 0):
-            raise ValueError(f"sigma_b2 must be a finite number >= 0, got {sigma_b2!r}")
+            raise InputError(f"sigma_b2 must be a finite number >= 0, got {sigma_b2!r}")
         if parameterization not in _PARAMETERIZATIONS:
-            raise ValueError(
+            raise InputError(
                 f"parameterization must be one of {_PARAMETERIZATIONS}, got {parameterization!r}"
             )
         self.input_dim, self.width, self.depth, self.output_dim = (
@@ -132,9 +140,28 @@ class NTKMLP(nn.Module):
         return (math.sqrt(self.sigma_w2 / self.fan_in[layer]) * h) @ W.T \
             + math.sqrt(self.sigma_b2) * b
 
+    def check_input(self, x: object) -> torch.Tensor:
+        """``x`` if it is a tensor of shape (n, input_dim) in the parameters' dtype.
+
+        Raises :class:`~learnmech.core.errors.InputError` otherwise, naming the dtype or shape
+        expected (e.g. a float64 batch for a float32 model).
+        """
+        dtype = self.weights[0].dtype
+        if not isinstance(x, torch.Tensor):
+            raise InputError(f"x must be a torch.Tensor of shape (n, {self.input_dim}) and "
+                             f"dtype {dtype}, got {type(x).__name__}")
+        if x.dtype != dtype:
+            raise InputError(
+                f"x must have the model's parameter dtype {dtype}, got dtype {x.dtype}; "
+                f"convert the input (x.to({dtype})) or build the model with dtype={x.dtype}")
+        if x.ndim != 2 or x.shape[1] != self.input_dim:
+            raise InputError(f"x must be of shape (n, {self.input_dim}), got shape "
+                             f"{tuple(x.shape)}")
+        return x
+
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """Input of the last dense layer, (n, N): φ(z^{L−1}); for depth 1 the input x (n, d)."""
-        h = x
+        h = self.check_input(x)
         for layer in range(self.depth - 1):
             h = self.phi(self._dense(layer, h))
         return h
@@ -154,28 +181,18 @@ class NTKMLP(nn.Module):
 def jacobian(model: nn.Module, X: torch.Tensor, *, chunk: int = 64) -> torch.Tensor:
     """Per-sample gradients of a scalar-output model, (n, P), P = number of trainable entries.
 
-    ``torch.func.vmap(jacrev(f))`` over chunks of ``chunk`` samples (memory O(chunk · P) per
-    step, O(n · P) for the result). ``model(X)`` must have shape (n,) or (n, 1).
+    :func:`learnmech.nets.empirical.per_sample_jacobians` (``torch.func.vmap(jacrev(f))`` over
+    chunks of ``chunk`` samples; memory O(chunk · P) per step, O(n · P) for the result).
+    ``model(X)`` must have shape (n,) or (n, 1).
     """
-    from torch.func import functional_call, jacrev, vmap
-
-    names = [name for name, p in model.named_parameters() if p.requires_grad]
-    params = {name: p.detach() for name, p in model.named_parameters() if p.requires_grad}
-    buffers = dict(model.named_buffers())
-
-    def f(theta: dict, x: torch.Tensor) -> torch.Tensor:  # x (d,) -> scalar
-        out = functional_call(model, (theta, buffers), (x[None],))
-        if out.numel() != 1:
-            raise ValueError(
-                f"empirical kernels need a scalar output per sample, got shape {tuple(out.shape)}"
-                " for one input; use output_dim=1")
-        return out.reshape(())
-
-    per_sample = vmap(jacrev(f), in_dims=(None, 0))
     rows = []
-    for i0 in range(0, X.shape[0], chunk):
-        grads = per_sample(params, X[i0:i0 + chunk])  # name -> (chunk, *shape)
-        rows.append(torch.cat([grads[n].reshape(grads[n].shape[0], -1) for n in names], dim=1))
+    for blocks in per_sample_jacobians(model, X, chunk=chunk):
+        if blocks[0].shape[1] != 1:
+            raise InputError(
+                f"empirical_ntk needs a scalar output per sample, got {blocks[0].shape[1]} "
+                "outputs for one input; use output_dim=1 or "
+                "learnmech.nets.empirical.empirical_ntk_outputs")
+        rows.append(torch.cat([b[:, 0] for b in blocks], dim=1))
     return torch.cat(rows, dim=0)
 
 
@@ -207,10 +224,10 @@ def empirical_ntk(
     Tensor (n1, n2) in the parameters' dtype; symmetric when ``X2`` is omitted.
     """
     if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+        raise InputError(f"method must be one of {_METHODS}, got {method!r}")
     structured_ok = isinstance(model, NTKMLP) and model.output_dim == 1
     if method == "structured" and not structured_ok:
-        raise ValueError("method='structured' needs an NTKMLP with output_dim=1; "
+        raise InputError("method='structured' needs an NTKMLP with output_dim=1; "
                          "use method='jacobian' for other models")
     if method == "structured" or (method == "auto" and structured_ok):
         return _structured_ntk(model, X1, X2)
@@ -224,7 +241,7 @@ def _layer_terms(model: NTKMLP, X: torch.Tensor) -> tuple[list, list]:
     """Inputs h_{l−1} (n, fan_in) and deltas δ_l = ∂f/∂z_l (n, fan_out) of every layer."""
     inputs, pre = [], []
     with torch.enable_grad():
-        h = X.detach()
+        h = model.check_input(X).detach()
         for layer in range(model.depth):
             inputs.append(h.detach())
             z = model._dense(layer, h)  # (n, fan_out)

@@ -3,11 +3,12 @@
 Importing this package loads nothing but itself: each name below is imported from its module
 on first use (and matplotlib only when a figure is drawn). The style, the figure-building
 pieces and :func:`save` are in :mod:`.theme`; every figure function validates its inputs
-and raises ``ValueError`` naming the argument.
+and raises ``FigureInputError`` (an ``InputError``, also a ``ValueError``) naming the
+argument.
 
 Style (:mod:`.theme`)
-    STYLE, PALETTE, LINESTYLES, MARKERS, SINGLE, DOUBLE, DPI, style, apply_style, panel_grid,
-    save
+    STYLE, PALETTE, LINESTYLES, MARKERS, SINGLE, DOUBLE, WIDE, DPI, style, apply_style,
+    new_figure, series_style, place_legend, is_log_spaced, panel_grid, save
 The neurashed graph (:mod:`.graph`)
     layered_graph, KIND_ORDER, KIND_COLORS
 The information plane (:mod:`.information`)
@@ -21,19 +22,24 @@ Class-by-class matrices (:mod:`.matrices`)
 Tuning (:mod:`.tuning`)
     optimization_history, trial_scatter
 A metric over seeds (:mod:`.intervals`)
-    mean_interval, headline_metrics, is_number
+    mean_interval, clipped_interval, clipped_error_bars, headline_metrics, is_number
+Summary keys as quantities (:mod:`.quantities`)
+    words, key_label, quantity_range
 """
 
 from learnmech.core.lazy import lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, {
-    "theme": ("STYLE", "PALETTE", "LINESTYLES", "MARKERS", "SINGLE", "DOUBLE", "DPI", "style",
-              "apply_style", "panel_grid", "save"),
+    "theme": ("STYLE", "PALETTE", "LINESTYLES", "MARKERS", "SINGLE", "DOUBLE", "WIDE", "DPI",
+              "style", "apply_style", "new_figure", "series_style", "place_legend",
+              "is_log_spaced", "panel_grid", "save"),
     "graph": ("layered_graph", "KIND_ORDER", "KIND_COLORS"),
     "information": ("information_plane",),
     "series": ("info_curves", "curves_with_bands"),
     "sweeps": ("sweep_plot", "sweep_interval_plot"),
     "matrices": ("elasticity_matrix",),
     "tuning": ("optimization_history", "trial_scatter"),
-    "intervals": ("mean_interval", "headline_metrics", "is_number"),
+    "intervals": ("mean_interval", "clipped_interval", "clipped_error_bars", "headline_metrics",
+                  "is_number"),
+    "quantities": ("words", "key_label", "quantity_range"),
 })

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from learnmech.plots._checks import as_array, same_shape
+from learnmech.plots._checks import FigureInputError, as_array, same_shape
 from learnmech.plots.theme import ANNOT_SIZE, DOUBLE, new_figure, style, suptitle
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -88,9 +88,9 @@ def layered_graph(
     lv = as_array("levels", levels, ndim=1)
     n = lv.size
     if n == 0:
-        raise ValueError("levels: no features to draw")
+        raise FigureInputError("levels: no features to draw")
     if not np.all(np.isfinite(lv)) or np.any(lv != np.round(lv)) or lv.min() < 1:
-        raise ValueError("levels: must be integers >= 1")
+        raise FigureInputError("levels: must be integers >= 1")
     lv = lv.astype(int)
     vb = as_array("volumes_before", volumes_before, ndim=1)
     same_shape("volumes_before", vb, (n,), "levels")
@@ -98,24 +98,24 @@ def layered_graph(
     same_shape("volumes_after", va, (n,), "levels")
     for name, v in (("volumes_before", vb), ("volumes_after", va)):
         if not np.all(np.isfinite(v)) or v.min() < 0:
-            raise ValueError(f"{name}: volumes must be finite and >= 0")
+            raise FigureInputError(f"{name}: volumes must be finite and >= 0")
     kc = _kind_codes(kinds, n)
     ed = np.asarray(edges)
     if ed.size == 0:
         ed = np.zeros((0, 2), dtype=int)
     if ed.ndim != 2 or ed.shape[1] != 2:
-        raise ValueError(f"edges: expected shape (n_edges, 2), got {ed.shape}")
+        raise FigureInputError(f"edges: expected shape (n_edges, 2), got {ed.shape}")
     if ed.dtype.kind not in "iu":
-        raise ValueError(f"edges: expected integer indices, got dtype {ed.dtype}")
+        raise FigureInputError(f"edges: expected integer indices, got dtype {ed.dtype}")
     if ed.size and (ed.min() < 0 or ed.max() >= n):
-        raise ValueError(f"edges: indices must lie in 0..{n - 1}")
+        raise FigureInputError(f"edges: indices must lie in 0..{n - 1}")
     if owner_labels is None:
         owners = None
     else:
         owners = np.asarray(owner_labels).astype(str)
         same_shape("owner_labels", owners, (n,), "levels")
     if int(max_nuisance_per_level) < 0:
-        raise ValueError("max_nuisance_per_level: must be >= 0")
+        raise FigureInputError("max_nuisance_per_level: must be >= 0")
     k_nuis = int(max_nuisance_per_level)
 
     n_levels = int(lv.max())
@@ -292,18 +292,18 @@ def layered_graph(
 def _kind_codes(kinds: Any, n: int) -> np.ndarray:
     arr = np.asarray(kinds)
     if arr.shape != (n,):
-        raise ValueError(f"kinds: shape {arr.shape} does not match levels ({n},)")
+        raise FigureInputError(f"kinds: shape {arr.shape} does not match levels ({n},)")
     if arr.dtype.kind in "iu":
         codes = arr.astype(int)
         if n and (codes.min() < 0 or codes.max() > 3):
-            raise ValueError("kinds: integer codes must lie in 0..3 (generic, ancestor, class, "
-                             "nuisance)")
+            raise FigureInputError("kinds: integer codes must lie in 0..3 (generic, ancestor, "
+                                   "class, nuisance)")
         return codes
     lookup = {k: i for i, k in enumerate(KIND_ORDER)}
     try:
         return np.array([lookup[str(k)] for k in arr], dtype=int)
     except KeyError as exc:
-        raise ValueError(f"kinds: unknown kind {exc.args[0]!r}; expected one of {KIND_ORDER} "
+        raise FigureInputError(f"kinds: unknown kind {exc.args[0]!r}; expected one of {KIND_ORDER} "
                          "or integer codes 0..3") from exc
 
 

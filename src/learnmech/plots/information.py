@@ -8,8 +8,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from learnmech.plots._checks import as_array, same_shape, series_labels
-from learnmech.plots.theme import ANNOT_SIZE, SINGLE, new_figure, series_style, style, suptitle
+from learnmech.plots._checks import FigureInputError, as_array, same_shape, series_labels
+from learnmech.plots.theme import (
+    ANNOT_SIZE,
+    SINGLE,
+    new_figure,
+    place_legend,
+    series_style,
+    style,
+    suptitle,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -55,7 +63,7 @@ def information_plane(
     if ixt.ndim == 1:
         ixt = ixt[:, None]
     if ixt.ndim != 2 or ixt.shape[0] == 0:
-        raise ValueError(f"i_xt: expected shape (n_records, n_levels), got {ixt.shape}")
+        raise FigureInputError(f"i_xt: expected shape (n_records, n_levels), got {ixt.shape}")
     ity = as_array("i_ty", i_ty)
     if ity.ndim == 1:
         ity = ity[:, None]
@@ -122,6 +130,6 @@ def information_plane(
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.margins(0.1)
-        ax.legend(handles=handles, loc="best")
+        place_legend(fig, ax, handles=handles)
         suptitle(fig, title)
     return fig

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from learnmech.plots._checks import as_array, same_shape
+from learnmech.plots._checks import FigureInputError, as_array, same_shape
 from learnmech.plots.theme import ANNOT_SIZE, new_figure, style
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,10 +48,10 @@ def elasticity_matrix(
     m = as_array("matrix", matrix, ndim=2)
     k = m.shape[0]
     if m.shape != (k, k) or k == 0:
-        raise ValueError(f"matrix: expected a square (K, K) array, got {m.shape}")
+        raise FigureInputError(f"matrix: expected a square (K, K) array, got {m.shape}")
     names = [str(i) for i in range(k)] if class_labels is None else [str(s) for s in class_labels]
     if len(names) != k:
-        raise ValueError(f"class_labels: {len(names)} labels for K={k} classes")
+        raise FigureInputError(f"class_labels: {len(names)} labels for K={k} classes")
     order = np.arange(k)
     blocks: list[tuple[int, int]] = []
     if superclass_of is not None:

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from learnmech.plots._checks import as_array, one_of, same_shape, series_labels, series_rows
+from learnmech.plots._checks import (
+    FigureInputError,
+    as_array,
+    one_of,
+    same_shape,
+    series_labels,
+    series_rows,
+)
 from learnmech.plots.theme import (
     SINGLE,
     finish_axes,
@@ -120,7 +127,7 @@ def curves_with_bands(
         if arr.ndim == 1:
             arr = arr[None, :]
         if arr.ndim != 2:
-            raise ValueError(f"ys[{i}]: expected shape (n_seeds, n_x), got {arr.shape}")
+            raise FigureInputError(f"ys[{i}]: expected shape (n_seeds, n_x), got {arr.shape}")
         same_shape(f"ys[{i}]", arr, (arr.shape[0], xx.size), "(n_seeds, len(x)) =")
         series.append(arr)
     labels = series_labels("labels", labels, len(series), "series")

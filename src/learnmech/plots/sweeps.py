@@ -1,6 +1,8 @@
 """A value against a swept parameter: one series per setting of the other keys, with error
 bars (:func:`sweep_plot`), or mean over seeds with interval bars (:func:`sweep_interval_plot`,
-the figures of a sweep directory; the interval comes from :mod:`learnmech.plots.intervals`)."""
+the figures of a sweep directory; the interval comes from :mod:`learnmech.plots.intervals`,
+cut at the quantity's range). The x-axis is logarithmic when the swept values are log-spaced
+(:func:`~learnmech.plots.theme.is_log_spaced`) unless the caller says otherwise."""
 
 from __future__ import annotations
 
@@ -9,8 +11,22 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from learnmech.plots._checks import as_array, same_shape, series_labels, series_rows
-from learnmech.plots.theme import SINGLE, finish_axes, new_figure, series_style, style
+from learnmech.plots._checks import (
+    FigureInputError,
+    as_array,
+    same_shape,
+    series_labels,
+    series_rows,
+)
+from learnmech.plots.intervals import clipped_interval
+from learnmech.plots.theme import (
+    SINGLE,
+    finish_axes,
+    is_log_spaced,
+    new_figure,
+    series_style,
+    style,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -25,10 +41,11 @@ def sweep_plot(
     labels: Sequence[str],
     xlabel: str,
     ylabel: str,
-    logx: bool = False,
+    logx: bool | None = None,
     logy: bool = False,
     title: str = "",
     errors: Any = None,
+    bars: tuple[Any, Any] | None = None,
     dodge: float = 0.0,
 ) -> Figure:
     """Final value versus a swept parameter: markers and lines, with optional error bars.
@@ -43,12 +60,17 @@ def sweep_plot(
         Legend entries.
     xlabel, ylabel : str
         Axis labels (with units).
-    logx, logy : bool
-        Log axes.
+    logx : bool or None
+        Log x-axis; None (default): when ``x`` is log-spaced (symlog if some x <= 0).
+    logy : bool
+        Log y-axis.
     title : str
         Axes title.
     errors : array-like, shape (n_series, n_x), optional
         Symmetric error-bar half-widths (e.g. std over seeds).
+    bars : (array-like, array-like), each of shape (n_series, n_x), optional
+        The lower and upper ends of each error bar (y values; NaN: no bar), for bars that are
+        not symmetric, e.g. an interval cut at the quantity's range. Not with ``errors``.
     dodge : float
         0 (default): lines through the markers. > 0: markers only, series i shifted by
         (i − (n_series − 1)/2) × dodge along x — for categorical x, where lines would invent
@@ -61,26 +83,50 @@ def sweep_plot(
     """
     xx = as_array("x", x, ndim=1)
     vals = series_rows("ys", ys, xx.size, "n_x", "len(x)")
-    err = None
-    if errors is not None:
-        err = as_array("errors", errors)
-        if err.ndim == 1:
-            err = err[None, :]
-        same_shape("errors", err, vals.shape, "ys")
+    err = _error_bars(errors, bars, vals)
     labels = series_labels("labels", labels, vals.shape[0], "series")
+    if logx is None:
+        logx = dodge == 0 and is_log_spaced(xx)
     with style():
         fig = new_figure(SINGLE)
         ax = fig.subplots()
         for i, (row, label) in enumerate(zip(vals, labels, strict=True)):
             sty = series_style(i)
             shift = (i - (len(vals) - 1) / 2) * dodge
-            ax.errorbar(xx + shift, row, yerr=None if err is None else err[i],
+            ax.errorbar(xx + shift, row, yerr=None if err is None else err[:, i],
                         color=sty["color"], ls="none" if dodge > 0 else sty["linestyle"],
                         marker=sty["marker"], ms=5, capsize=2.5, elinewidth=0.9,
                         capthick=0.9, label=label)
         finish_axes(fig, ax, xx, xlabel=xlabel, ylabel=ylabel, title=title, logx=logx,
                     logy=logy)
     return fig
+
+
+def _error_bars(errors: Any, bars: tuple[Any, Any] | None, vals: np.ndarray) -> np.ndarray | None:
+    """Error bars as (2, n_series, n_x) distances below and above ``vals`` (NaN: none)."""
+    if errors is not None and bars is not None:
+        raise FigureInputError("errors, bars: give one of them, not both")
+    if errors is not None:
+        err = as_array("errors", errors)
+        if err.ndim == 1:
+            err = err[None, :]
+        same_shape("errors", err, vals.shape, "ys")
+        return np.stack([err, err])
+    if bars is None:
+        return None
+    if len(bars) != 2:
+        raise FigureInputError("bars: expected (lower ends, upper ends)")
+    ends = []
+    for name, end in zip(("bars[0]", "bars[1]"), bars, strict=True):
+        arr = as_array(name, end)
+        if arr.ndim == 1:
+            arr = arr[None, :]
+        same_shape(name, arr, vals.shape, "ys")
+        ends.append(arr)
+    below, above = vals - ends[0], ends[1] - vals
+    if np.any(below < 0) or np.any(above < 0):
+        raise FigureInputError("bars: every lower end must be <= its value <= its upper end")
+    return np.nan_to_num(np.stack([below, above]), nan=0.0)
 
 
 def sweep_interval_plot(
@@ -92,8 +138,9 @@ def sweep_interval_plot(
     xlabel: str,
     ylabel: str,
     categories: Sequence[str] | None = None,
-    logx: bool = False,
+    logx: bool | None = None,
     title: str = "",
+    bounds: tuple[float | None, float | None] = (None, None),
 ) -> Figure:
     """A sweep's metric against a swept value: mean over seeds with interval error bars.
 
@@ -111,10 +158,13 @@ def sweep_interval_plot(
     categories : sequence of str, optional
         Tick labels for non-numeric swept values, placed at 0, 1, ..., n_x - 1; the series
         are then drawn as dodged markers without lines (``sweep_plot(dodge=...)``).
-    logx : bool
-        Log x-axis (numeric x only).
+    logx : bool or None
+        Log x-axis (numeric x only); None (default): when the swept values are log-spaced.
     title : str
         Axes title.
+    bounds : (float or None, float or None)
+        The range of the quantity (e.g. (0, 1) for an accuracy, (0, None) for a count): bars
+        are cut there (:func:`~learnmech.plots.intervals.clipped_interval`).
 
     Returns
     -------
@@ -123,11 +173,20 @@ def sweep_interval_plot(
     """
     if x is None:
         if categories is None:
-            raise ValueError("x: give numeric values, or x=None with categories")
+            raise FigureInputError("x: give numeric values, or x=None with categories")
         x = np.arange(len(categories), dtype=float)
-    fig = sweep_plot(x, means, labels=labels, xlabel=xlabel, ylabel=ylabel,
-                     logx=logx and categories is None, title=title,
-                     errors=np.nan_to_num(as_array("half_widths", half_widths), nan=0.0),
+    mm = as_array("means", means)
+    hh = as_array("half_widths", half_widths)
+    if hh.shape != mm.shape:
+        raise FigureInputError(f"half_widths: shape {hh.shape} does not match means {mm.shape}")
+    ends = np.array([clipped_interval(m, h, bounds) for m, h in zip(mm.ravel(), hh.ravel(),
+                                                                    strict=True)])
+    lower = ends[:, 0].reshape(mm.shape) if ends.size else mm
+    upper = ends[:, 1].reshape(mm.shape) if ends.size else mm
+    fig = sweep_plot(x, mm, labels=labels, xlabel=xlabel, ylabel=ylabel,
+                     logx=False if categories is not None else logx, title=title,
+                     bars=(np.where(np.isfinite(mm), lower, np.nan),
+                           np.where(np.isfinite(mm), upper, np.nan)),
                      dodge=0.0 if categories is None else 0.5 / _series_count(means))
     if categories is not None:
         ax = fig.axes[0]

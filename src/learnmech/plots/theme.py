@@ -10,7 +10,11 @@ The look is fixed here, in :data:`STYLE`, applied through the :func:`style` cont
 (which restores the previous rcParams on exit): 9-10 pt fonts, light axes, the Okabe-Ito
 colour-blind-safe palette, constrained ("tight") layout and 150 dpi. Series cycle through
 :data:`PALETTE`, :data:`LINESTYLES` and :data:`MARKERS` together (:func:`series_style`); line
-plots end with :func:`finish_axes` (scales, labels, title, legend).
+plots end with :func:`finish_axes` (scales, labels, title, legend). Legends sit off the data
+(:func:`place_legend`: below the figure, or right of a panel); :func:`is_log_spaced` says when a
+grid of x values asks for a log axis. Labels are words with units; mathematical symbols are
+written in mathtext (``r"$\\lambda_l$"``, ``r"$S^{9}$"``), which :data:`STYLE` sets in the
+text font.
 """
 
 from __future__ import annotations
@@ -23,13 +27,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from learnmech.core.atomic import atomic_path
+from learnmech.plots._checks import FigureInputError
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["DOUBLE", "DPI", "LINESTYLES", "MARKERS", "PALETTE", "SINGLE", "STYLE", "apply_style",
-           "panel_grid", "save", "style"]
+__all__ = ["DOUBLE", "DPI", "LINESTYLES", "MARKERS", "PALETTE", "SINGLE", "STYLE", "WIDE",
+           "apply_style", "is_log_spaced", "new_figure", "panel_grid", "place_legend", "save",
+           "series_style", "style"]
 
 #: Okabe & Ito's colour-blind-safe palette, in the order series are coloured (yellow last:
 #: it is hard to see on white).
@@ -50,9 +56,15 @@ MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 #: Single-column and two-panel figure sizes in inches.
 SINGLE = (4.5, 3.2)
+#: Size of a figure of one axes with a long title or many points.
+WIDE = (6.0, 3.8)
 DOUBLE = (9.0, 3.8)
 DPI = 150
 ANNOT_SIZE = 8.0
+#: Legend geometry (inches): one row's height, one label character's width, a handle's width.
+_LEGEND_ROW_INCHES = 0.2
+_LEGEND_CHAR_INCHES = 0.065
+_LEGEND_HANDLE_INCHES = 0.55
 
 #: The rcParams every figure of learnmech.plots is drawn under.
 STYLE: dict[str, Any] = {
@@ -147,6 +159,31 @@ def series_style(i: int) -> dict[str, Any]:
     }
 
 
+def is_log_spaced(x: Any) -> bool:
+    """Whether values are spread on a log scale: all positive and geometric, not arithmetic.
+
+    Two values are log-spaced when one is at least 10 times the other; three or more when all
+    are > 0, the largest is at least 4 times the smallest, and the steps between consecutive
+    sorted distinct values are more even in log x than in x (their coefficient of variation is
+    smaller): 1, 2, 4, 8 and 10, 100, 1000 are; 1, 2, 3, 4 and 0, 0.1, 0.2 are not.
+    """
+    values = np.asarray(x, dtype=float).ravel()
+    values = np.unique(values[np.isfinite(values)])
+    if values.size < 2 or values[0] <= 0:
+        return False
+    ratio = values[-1] / values[0]
+    if values.size == 2:
+        return bool(ratio >= 10.0)
+    if ratio < 4.0:
+        return False
+    return bool(_spread(np.diff(np.log(values))) < _spread(np.diff(values)))
+
+
+def _spread(steps: np.ndarray) -> float:
+    """Coefficient of variation of positive steps (0 when all equal)."""
+    return float(np.std(steps) / np.mean(steps))
+
+
 def set_log_x(ax: Axes, x: np.ndarray) -> None:
     """Log x-axis; symlog (linear below 1) when some x is <= 0, e.g. step 0."""
     finite = x[np.isfinite(x)]
@@ -170,18 +207,45 @@ def finish_axes(fig: Figure, ax: Axes, x: np.ndarray, *, xlabel: str, ylabel: st
     place_legend(fig, ax)
 
 
-def place_legend(fig: Figure, ax: Axes, **kwargs: Any) -> None:
-    """In the axes ("best") when short; below the axes, outside the data, when long."""
-    handles, labels = ax.get_legend_handles_labels()
+def place_legend(fig: Figure, ax: Axes, *, where: str = "below", handles: list[Any] | None = None,
+                 **kwargs: Any) -> None:
+    """The legend of ``ax``, off the data: below the figure or right of the axes.
+
+    ``where="below"`` (figures of one plotting axes): a frameless figure legend under the axes,
+    in as many columns as the figure's width holds, the figure made taller by its rows.
+    ``where="right"`` (panels of a grid): beside the axes' right edge; constrained layout
+    narrows the axes to make room. ``handles`` (artists with labels) replace the labelled
+    artists of ``ax``; nothing is drawn when there are none.
+    """
+    if where not in ("below", "right"):
+        raise FigureInputError(f"where: expected 'below' or 'right', got {where!r}")
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    else:
+        labels = [h.get_label() for h in handles]
     if not handles:
         return
-    if len(labels) <= 3 and max(map(len, labels)) <= 28:
-        ax.legend(handles, labels, loc="best", **kwargs)
+    if where == "right":
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                  borderaxespad=0.0, frameon=False, **kwargs)
         return
-    ncol = 2 if max(map(len, labels)) <= 24 and len(labels) > 1 else 1
-    w, h = fig.get_size_inches()
-    fig.set_size_inches(w, h + 0.19 * -(-len(labels) // ncol))
+    width, height = fig.get_size_inches()
+    ncol = legend_columns(labels, width)
+    rows = -(-len(labels) // ncol)
+    fig.set_size_inches(width, height + _LEGEND_ROW_INCHES * rows + 0.05)
     fig.legend(handles, labels, loc="outside lower center", ncol=ncol, frameon=False, **kwargs)
+
+
+def legend_columns(labels: list[str], width: float) -> int:
+    """How many legend entries of these labels fit side by side in ``width`` inches."""
+    return max(1, min(len(labels), int((width - 0.2) // legend_inches(labels))))
+
+
+def legend_inches(labels: list[str]) -> float:
+    """The width of one legend column holding these labels, in inches (0 when none)."""
+    if not labels:
+        return 0.0
+    return max(len(label) for label in labels) * _LEGEND_CHAR_INCHES + _LEGEND_HANDLE_INCHES
 
 
 def marker_step(n: int) -> int:
@@ -211,9 +275,9 @@ def panel_grid(
     """
     n_panels = int(n_panels)
     if n_panels < 1:
-        raise ValueError(f"n_panels: must be >= 1, got {n_panels}")
+        raise FigureInputError(f"n_panels: must be >= 1, got {n_panels}")
     if int(ncols) < 1:
-        raise ValueError(f"ncols: must be >= 1, got {ncols}")
+        raise FigureInputError(f"ncols: must be >= 1, got {ncols}")
     ncols = min(int(ncols), n_panels)
     nrows = -(-n_panels // ncols)
     with style():

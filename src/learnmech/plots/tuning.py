@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from learnmech.plots._checks import as_array, one_of, same_shape
+from learnmech.plots._checks import FigureInputError, as_array, one_of, same_shape
+from learnmech.plots.quantities import words
 from learnmech.plots.theme import PALETTE, SINGLE, new_figure, panel_grid, place_legend, style
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,7 +32,8 @@ def optimization_history(
     direction : {"minimize", "maximize"}
         Which way "best so far" runs.
     metric : str
-        The objective's name (y label).
+        The objective's name: a summary key (written in words, :func:`~.quantities.words`, as
+        the y label) or a label.
     title : str
         Axes title.
 
@@ -54,7 +56,7 @@ def optimization_history(
         ax.plot(nn, vv, "o", color=PALETTE[0], ms=4, alpha=0.7, label="trial")
         ax.step(nn, best, where="post", color=PALETTE[1], label="best so far")
         ax.set_xlabel("trial number")
-        ax.set_ylabel(metric)
+        ax.set_ylabel(words(metric))
         if title:
             ax.set_title(title)
         place_legend(fig, ax)
@@ -70,11 +72,12 @@ def trial_scatter(
     Parameters
     ----------
     params : mapping name -> sequence of length n_trials
-        Each trial's parameter values; non-numeric values are drawn as categories.
+        Each trial's parameter values; non-numeric values are drawn as categories. The name (a
+        config key) is written in words as the x label (:func:`~.quantities.words`).
     values : array, shape (n_trials,)
         The objective of each trial (the best one is ringed).
     metric : str
-        The objective's name (y label).
+        The objective's name (y label, in words).
     log : mapping name -> bool, optional
         Log x-axis for these parameters.
     direction : {"minimize", "maximize"}
@@ -88,7 +91,7 @@ def trial_scatter(
     one_of("direction", direction, ("minimize", "maximize"))
     vv = as_array("values", values, ndim=1)
     if not params:
-        raise ValueError("params: give at least one parameter")
+        raise FigureInputError("params: give at least one parameter")
     fig, axes = panel_grid(len(params), ncols=min(3, len(params)))
     pick = np.nanargmin if direction == "minimize" else np.nanargmax
     best = int(pick(vv)) if vv.size else None
@@ -96,7 +99,8 @@ def trial_scatter(
         for ax, (name, xs) in zip(axes, params.items(), strict=True):
             xs = list(xs)
             if len(xs) != vv.size:
-                raise ValueError(f"params[{name!r}]: expected {vv.size} values, got {len(xs)}")
+                raise FigureInputError(
+                    f"params[{name!r}]: expected {vv.size} values, got {len(xs)}")
             numeric = all(isinstance(x, int | float) and not isinstance(x, bool) for x in xs)
             if numeric:
                 xx = np.asarray(xs, dtype=float)
@@ -110,6 +114,6 @@ def trial_scatter(
                            linewidths=1.4)
             if numeric and (log or {}).get(name):
                 ax.set_xscale("log")
-            ax.set_xlabel(name)
-            ax.set_ylabel(metric)
+            ax.set_xlabel(words(name))
+            ax.set_ylabel(words(metric))
     return fig

@@ -2,8 +2,10 @@
 
 Conventions (stated once; every probe follows them):
 
-* A **per-sample scalar** s_i is either the loss of example i (``target="loss"``) or the
-  network's scalar output f(x_i) (``target="output"``).
+* A **per-sample scalar** s_i is the loss of example i (``target="loss"``), the network's scalar
+  output f(x_i) (``target="output"``), or the true-class logit f_{y_i}(x_i) of a multi-class
+  network (``target="logit"``). (The full logit Jacobian, not a scalar, is the elasticity target
+  ``"jacobian"`` of :mod:`learnmech.probes.logit_jacobian`.)
 * **Losses** are per example, not averaged: ``"ce"`` = cross-entropy of the logits (n, C) with
   integer labels; ``"mse"`` = ½‖f(x) − t‖², t the target (one-hot when the labels are integers
   and the output has C > 1 columns; the label itself otherwise).
@@ -11,6 +13,9 @@ Conventions (stated once; every probe follows them):
   (a two-class classifier) it is the logit difference f₁ − f₀. A cross-entropy step on a
   two-logit network moves the parameters exactly along ∇(f₁ − f₀), so He & Su's scalar-output
   analysis applies unchanged.
+* The **true-class logit** is the label's column of the logits, so a step along +∇s_i raises the
+  score of example i's own class. Unlike the loss gradient it does not vanish once the example
+  is fitted, which makes it the multi-class target for trained networks.
 * Gradients are with respect to every parameter with ``requires_grad``, flattened in
   ``model.named_parameters()`` order into one vector of length P.
 """
@@ -20,17 +25,21 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from learnmech.probes.checks import ProbeError, check_choice, check_class_labels, check_model_input
+
 __all__ = [
     "LOSSES",
     "TARGETS",
+    "check_arguments",
     "gradient_gram",
+    "output_gradients",
     "per_sample_gradients",
     "per_sample_scalar",
     "scalar_output",
 ]
 
 LOSSES = ("ce", "mse")
-TARGETS = ("loss", "output")
+TARGETS = ("loss", "output", "logit")
 _GRAM_METHODS = ("auto", "structured", "vmap")
 
 
@@ -44,9 +53,10 @@ def scalar_output(out: Tensor) -> Tensor:
         return out[..., 0]
     if out.shape[-1] == 2:
         return out[..., 1] - out[..., 0]
-    raise ValueError(
+    raise ProbeError(
         f"target='output' needs a network with 1 or 2 output columns (a scalar score); got "
-        f"{out.shape[-1]} columns. Use target='loss' for multi-class networks."
+        f"{out.shape[-1]} columns. Use target='logit' (the true-class logit) or target='loss' "
+        "for multi-class networks."
     )
 
 
@@ -55,15 +65,16 @@ def per_sample_scalar(out: Tensor, y: Tensor, *, loss: str = "ce", target: str =
 
     See the module docstring for the losses and the scalar output.
     """
-    _check_choice("loss", loss, LOSSES)
-    _check_choice("target", target, TARGETS)
+    check_choice("loss", loss, LOSSES)
+    check_choice("target", target, TARGETS)
     if target == "output":
         return scalar_output(out)
+    if target == "logit":
+        return (out * _one_hot(y, out)).sum(dim=-1)
     if loss == "ce":
         return nn.functional.cross_entropy(out, y.long(), reduction="none")
     if y.dtype in (torch.int64, torch.int32) and out.shape[-1] > 1:
-        classes = torch.arange(out.shape[-1], device=out.device)
-        t = (y.long()[:, None] == classes).to(out.dtype)  # one-hot, (n, C); vmap-safe
+        t = _one_hot(y, out)
     else:
         t = y.to(out.dtype).reshape(out.shape)
     return 0.5 * ((out - t) ** 2).reshape(out.shape[0], -1).sum(dim=1)
@@ -86,8 +97,9 @@ def per_sample_gradients(
     loss : {"ce", "mse"}
     chunk : int
         Examples per vmap call (memory: chunk × P floats).
-    target : {"loss", "output"}
-        Differentiate the loss of the example or the scalar output (module docstring).
+    target : {"loss", "output", "logit"}
+        Differentiate the loss of the example, the scalar output or the true-class logit
+        (module docstring).
 
     Returns
     -------
@@ -96,8 +108,7 @@ def per_sample_gradients(
     """
     from torch.func import functional_call, grad, vmap
 
-    _check_choice("loss", loss, LOSSES)
-    _check_choice("target", target, TARGETS)
+    check_arguments(model, X, y, loss=loss, target=target, probe="per_sample_gradients")
     params = {k: v.detach() for k, v in model.named_parameters() if v.requires_grad}
     buffers = {k: v.detach() for k, v in model.named_buffers()}
 
@@ -130,23 +141,54 @@ def gradient_gram(
     * ``"vmap"``: G Gᵀ with G from :func:`per_sample_gradients` — any module; cost
       n × P memory and n² × P time.
     """
-    _check_choice("method", method, _GRAM_METHODS)
+    check_choice("method", method, _GRAM_METHODS)
+    check_arguments(model, X, y, loss=loss, target=target, probe="gradient_gram")
     if method in ("auto", "structured"):
         try:
             return _structured_gram(model, X, y, loss=loss, target=target)
         except _NotStructured as exc:
             if method == "structured":
-                raise ValueError(f"method='structured': {exc}; use method='vmap'") from None
+                raise ProbeError(f"method='structured': {exc}; use method='vmap'") from None
     G = per_sample_gradients(model, X, y, loss=loss, chunk=chunk, target=target)
     return G @ G.T
+
+
+def output_gradients(model, X, y, *, loss: str = "ce"):
+    """g_i = ∂L_i/∂f(x_i), the loss's gradient with respect to the logits; shape (n, k).
+
+    ``"ce"``: softmax(f_i) − onehot(y_i); ``"mse"``: f_i − t_i (losses as in
+    this module). ‖g_i‖ is how far example i is from fitted: for ``"ce"`` about 1 − p_{y_i}.
+    """
+    check_choice("loss", loss, LOSSES)
+    check_model_input(model, X, probe="output_gradients")
+    with torch.no_grad():
+        out = model(X)
+    with torch.enable_grad():
+        out = out.detach().requires_grad_(True)
+        total = per_sample_scalar(out, y, loss=loss).sum()
+        return torch.autograd.grad(total, out)[0]
+
+
+def check_arguments(model, X, y, *, loss: str, target: str, probe: str) -> None:
+    """The entry checks of a per-sample probe: loss and target names, the model and input
+    (:func:`~learnmech.probes.checks.check_model_input`), and labels for ``target="logit"``."""
+    check_choice("loss", loss, LOSSES)
+    check_choice("target", target, TARGETS)
+    check_model_input(model, X, probe=probe)
+    if target == "logit":
+        with torch.no_grad():
+            classes = model(X[:1]).shape[-1]
+        check_class_labels(y, classes, probe=probe)
 
 
 # --------------------------------------------------------------------------- internals
 
 
-def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+def _one_hot(y: Tensor, out: Tensor) -> Tensor:
+    """One-hot rows of the integer labels ``y`` (n,) over the columns of ``out`` (n, C), in the
+    outputs' dtype (a comparison, so it runs under vmap)."""
+    classes = torch.arange(out.shape[-1], device=out.device)
+    return (y.long()[:, None] == classes).to(out.dtype)
 
 
 class _NotStructured(Exception):

@@ -29,6 +29,8 @@ import math
 
 import numpy as np
 
+from learnmech.probes.checks import ProbeError
+
 __all__ = ["ESTIMATORS", "information_plane", "mi_binned", "mi_kde", "mi_knn"]
 
 #: estimator -> the name of its resolution parameter
@@ -62,7 +64,7 @@ def mi_binned(T, x_ids=None, y=None, *, bins: int = 30) -> tuple[float, float]:
     x_ids = np.arange(n) if x_ids is None else np.asarray(x_ids)
     y = np.zeros(n, dtype=int) if y is None else np.asarray(y)
     if int(bins) < 1:
-        raise ValueError(f"bins must be an integer >= 1; got {bins!r}")
+        raise ProbeError(f"bins must be an integer >= 1; got {bins!r}")
     lo, hi = float(T.min()), float(T.max())
     if hi > lo:
         idx = np.floor((T - lo) / (hi - lo) * bins).astype(np.int64)
@@ -91,9 +93,9 @@ def mi_kde(T, y, *, noise_var: float = 0.1, bound: str = "upper") -> tuple[float
     from learnmech.neurashed.information import gaussian_channel_information
 
     if bound not in ("upper", "lower"):
-        raise ValueError(f"bound must be 'upper' or 'lower'; got {bound!r}")
+        raise ProbeError(f"bound must be 'upper' or 'lower'; got {bound!r}")
     if not noise_var > 0:
-        raise ValueError(f"noise_var must be > 0; got {noise_var!r}")
+        raise ProbeError(f"noise_var must be > 0; got {noise_var!r}")
     method = "kl_upper" if bound == "upper" else "bhattacharyya_lower"
     est = gaussian_channel_information(_rows(T), _labels(y), noise_std=math.sqrt(noise_var),
                                        method=method)
@@ -123,9 +125,9 @@ def mi_knn(
     k = int(k)
     copies = 2 * (k + 1) if copies is None else int(copies)
     if k < 1 or copies < k + 1:
-        raise ValueError(f"need k >= 1 and copies >= k + 1; got k={k}, copies={copies}")
+        raise ProbeError(f"need k >= 1 and copies >= k + 1; got k={k}, copies={copies}")
     if not noise_var > 0:
-        raise ValueError(f"noise_var must be > 0; got {noise_var!r}")
+        raise ProbeError(f"noise_var must be > 0; got {noise_var!r}")
     rng = np.random.default_rng(seed)
     n = T.shape[0]
     noisy = np.repeat(T, copies, axis=0) + math.sqrt(noise_var) * rng.standard_normal(
@@ -151,7 +153,7 @@ def information_plane(
         ``bins`` (default 30), ``noise_var`` (default 0.1) or ``k`` (default 3), by estimator.
     """
     if estimator not in ESTIMATORS:
-        raise ValueError(f"estimator must be one of {', '.join(map(repr, ESTIMATORS))}; "
+        raise ProbeError(f"estimator must be one of {', '.join(map(repr, ESTIMATORS))}; "
                          f"got {estimator!r}")
     out = []
     for layer in activations:
@@ -179,7 +181,7 @@ def _rows(T) -> np.ndarray:
     if T.ndim == 1:
         T = T[:, None]
     if T.ndim != 2 or not np.all(np.isfinite(T)):
-        raise ValueError(f"T must be a finite array of shape (n, d); got shape {T.shape}")
+        raise ProbeError(f"T must be a finite array of shape (n, d); got shape {T.shape}")
     return T.reshape(T.shape[0], -1)
 
 
@@ -220,7 +222,7 @@ def _ross(Z: np.ndarray, c: np.ndarray, k: int) -> float:
         sizes[members] = len(members)
     keep = np.flatnonzero(np.isfinite(radius))
     if not len(keep):
-        raise ValueError(f"every class has <= k = {k} points; use a smaller k")
+        raise ProbeError(f"every class has <= k = {k} points; use a smaller k")
     tree = cKDTree(Z)
     m = tree.query_ball_point(Z[keep], r=radius[keep], p=np.inf, return_length=True) - 1
     return float(digamma(len(keep)) - digamma(sizes[keep]).mean() + digamma(k)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from learnmech.probes.checks import ProbeError
+
 __all__ = ["effective_rank", "margins", "participation_ratio", "stable_rank", "weight_norms"]
 
 
@@ -74,7 +76,7 @@ def margins(logits, y) -> np.ndarray:
 def _singular_values(M) -> np.ndarray:
     A = _np(M)
     if A.ndim != 2:
-        raise ValueError(f"expected a 2-D matrix; got shape {A.shape}")
+        raise ProbeError(f"expected a 2-D matrix; got shape {A.shape}")
     return np.linalg.svd(A, compute_uv=False)
 
 

@@ -13,7 +13,10 @@ CSS has a print layout (two figures per row, one item per page, collapsed blocks
 
 Verdicts are the summary keys ending in ``_verdict`` (or named ``verdict``); a verdict
 ``<name>_verdict`` is shown with its agreement figure ``<name>_agreement`` when the summary
-has one.
+has one. Every page names the papers the experiment cites, and a result computed at the quick
+size carries a banner saying so (:mod:`learnmech.report.experiment_facts`, which also looks the
+experiment up in the registry). A metric's interval over seeds is cut at the quantity's range
+(:func:`learnmech.plots.quantities.quantity_range`): a count never goes below 0.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ from typing import Any
 
 from learnmech.core.atomic import atomic_write_text
 from learnmech.core.errors import InputError
-from learnmech.plots.intervals import headline_metrics, is_number, mean_interval
+from learnmech.plots.intervals import clipped_interval, headline_metrics, is_number, mean_interval
+from learnmech.plots.quantities import quantity_range
+from learnmech.report.experiment_facts import manifest_is_quick, references, run_is_quick
 
 __all__ = ["ReportError", "build_report", "detect_kind", "render_report",
            "render_sweep_report", "render_tune_report"]
@@ -47,9 +52,9 @@ def render_report(run_dir: str | Path) -> Path:
     Returns
     -------
     Path
-        ``run_dir / "report.html"``: title = experiment id, the notes, the summary table
-        (``*_verdict`` keys coloured), figures with captions, the config (collapsible),
-        package versions.
+        ``run_dir / "report.html"``: title = experiment id, a banner when the run is at the
+        quick size, the references, the notes, the summary table (``*_verdict`` keys
+        coloured), figures with captions, the config (collapsible), package versions.
     """
     run_dir = Path(run_dir)
     item = _run_item(run_dir)  # the same data as the run's section of a combined page
@@ -259,8 +264,11 @@ def _run_item(run_dir: Path) -> dict[str, Any]:
     notes_path = run_dir / "notes.md"
     notes = notes_path.read_text(encoding="utf-8") if notes_path.exists() else ""
     verdicts = _verdict_rows(summary)
+    experiment = meta["experiment"] or ""
     return {
-        "experiment": meta["experiment"] or run_dir.name,
+        "experiment": experiment or run_dir.name,
+        "quick": run_is_quick(config, experiment, meta["command"] or ""),
+        "references": list(references(experiment)),
         "timestamp": meta["timestamp"] or "",
         "command": meta["command"] or "",
         "versions": meta["versions"] or {},
@@ -301,7 +309,7 @@ def _sweep_item(sweep_dir: Path) -> dict[str, Any]:
         cells = []
         for group in by_setting:
             mean, half, n = mean_interval([r["summary"].get(metric) for r in group])
-            cells.append(_interval_text(mean, half, n))
+            cells.append(_interval_text(mean, half, n, quantity_range(metric)))
         metric_rows.append({"name": metric, "cells": cells})
     verdict_keys = list(dict.fromkeys(k for r in rows for k in r["summary"] if _is_verdict(k)))
     verdict_rows, tally = [], []
@@ -338,6 +346,8 @@ def _sweep_item(sweep_dir: Path) -> dict[str, Any]:
     example_figures = _figures(sweep_dir / "runs" / example / "figures") if example else []
     return {
         "experiment": manifest["experiment"],
+        "quick": manifest_is_quick(manifest),
+        "references": list(references(manifest["experiment"])),
         "grid": [(k, ", ".join(_short(v) for v in vals)) for k, vals in grid.items()],
         "seeds": _seed_text(manifest["seeds"]),
         "planned": len(manifest["runs"]),
@@ -388,6 +398,8 @@ def _tune_item(tune_dir: Path) -> dict[str, Any]:
             versions = meta["versions"] or {}
     return {
         "experiment": manifest["experiment"],
+        "quick": manifest_is_quick(manifest),
+        "references": list(references(manifest["experiment"])),
         "study": manifest["study"],
         "metric": manifest["metric"],
         "direction": manifest["direction"],
@@ -407,12 +419,20 @@ def _tune_item(tune_dir: Path) -> dict[str, Any]:
     }
 
 
-def _interval_text(mean: float, half: float, n: int) -> str:
-    """``mean ± half (n=…)`` briefly (4 and 2 significant digits); a dash when n = 0."""
+def _interval_text(mean: float, half: float, n: int,
+                   bounds: tuple[float | None, float | None] = (None, None)) -> str:
+    """``mean ± half (n=…)`` briefly (4 and 2 significant digits); a dash when n = 0.
+
+    When the interval would leave the quantity's range ``bounds`` its clipped ends are shown
+    instead: ``5 [0, 13] (n=3)`` for a count of 5 ± 8.
+    """
     if n == 0:
         return "—"
     if n == 1 or not math.isfinite(half):
         return f"{mean:.4g} (n={n})"
+    low, high = clipped_interval(mean, half, bounds)
+    if (low, high) != (mean - half, mean + half):
+        return f"{mean:.4g} [{low:.2g}, {high:.2g}] (n={n})"
     return f"{mean:.4g} ± {half:.2g} (n={n})"
 
 

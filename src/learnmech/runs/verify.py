@@ -3,8 +3,9 @@
 Each entry runs through the ordinary run layer (:func:`learnmech.runs.run_experiment`) as
 ``mechanics.<id>`` with ``size`` set, into ``<out>/<id>/`` (the full run contract); the
 scorecard (entry, kind, claim, agreement ± standard error, tolerance, verdict, seconds,
-references) is then written beside them as ``scorecard.html`` (figures embedded),
-``scorecard.csv`` and ``scorecard.txt``. Verdicts are the catalogue's four
+references) is then written beside them as ``scorecard.html`` (figures embedded, each entry's
+references in its row and its section, a banner at the quick size), ``scorecard.csv`` and
+``scorecard.txt``. Verdicts are the catalogue's four
 (:data:`learnmech.mechanics.catalogue.VERDICTS`: holds, fails, inconclusive, out of regime); a
 consistency check (an identity true by construction) is marked as such, apart from the
 predictions. A failing verdict is a result; an entry that raises is recorded with verdict
@@ -195,7 +196,7 @@ def render_scorecard(scores: Sequence[Score], *, size: str = "quick") -> str:
              "figure{margin:1em 0}figcaption{font-size:12px;color:#555}")
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>learnmech verify "
             f"({size})</title><style>{style}</style></head><body>"
-            f"<h1>Mechanics catalogue scorecard ({size} size)</h1>"
+            f"<h1>Mechanics catalogue scorecard ({size} size)</h1>{_size_banner(size)}"
             f"<p>{html.escape(scorecard_text(scores).splitlines()[-1])}</p>"
             "<p>Verdicts: holds / fails / inconclusive (agreement ± 2 s.e. straddles the "
             "tolerance) / out of regime (a measured quantity left the claim's regime). A "
@@ -204,6 +205,17 @@ def render_scorecard(scores: Sequence[Score], *, size: str = "quick") -> str:
             "<th>tolerance</th><th>verdict</th><th>time (s)</th><th>references</th></tr>"
             f"{''.join(rows)}</table>"
             f"{''.join(sections)}</body></html>")
+
+
+def _size_banner(size: str) -> str:
+    """A visible note on a scorecard computed at the quick size (empty at full size)."""
+    if size != "quick":
+        return ""
+    return ("<p style='background:#fff1c2;border:2px solid #d4a72c;border-radius:6px;"
+            "padding:.6em 1em'><strong>Quick size.</strong> Every entry ran at its quick size "
+            "(seconds to minutes each, to check that everything runs): the numbers are rough and "
+            "some verdicts differ from the documented ones, which come from "
+            "<code>learnmech verify --full</code>.</p>")
 
 
 def _csv(scores: Sequence[Score]) -> str:

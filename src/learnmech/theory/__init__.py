@@ -26,6 +26,12 @@ _EXPORTS = {
                 "taylor_coefficients", "uniform_sphere", "zonal_harmonic", "harmonic_target",
                 "make_harmonic_target"),
     "regression": ("ridge_coefficients", "kernel_regression_error"),
+    "from_data": ("EstimatedSpectrum", "estimate_spectrum", "learning_curve_from_data"),
+    # kernel parity: layers composed like a network, predictions at time t, SP NTK
+    "layers": ("serial", "infinite_kernel", "input_kernel", "Kernel", "Dense", "Conv",
+               "Activation", "Relu", "Erf", "AvgPool", "GlobalAvgPool", "Flatten", "Residual"),
+    "predict": ("gradient_descent_mse", "gp_inference", "Prediction"),
+    "standard": ("standard_ntk", "standard_mlp"),
     # closed-form predictions of the mechanics catalogue (theory/laws/<topic>.py)
     "laws.deep_linear": ("deep_linear_mode", "deep_linear_half_time", "balanced_mode_strength",
                          "plateau_slope"),

@@ -97,13 +97,12 @@ def _notes(phenomenon: Phenomenon, judged: Mapping[str, Judgement],
 def _figure(name: str, phenomenon: Phenomenon, runs: Mapping[str, LensRun]):
     """One panel per lens with series: its curves against the fraction of training (log x)."""
     import numpy as np
-    from matplotlib.figure import Figure
 
-    from learnmech.plots import style
+    from learnmech.plots import new_figure, place_legend, series_style, style
 
     panels = list(phenomenon.series)
     with style():
-        figure = Figure(figsize=(4.5 * len(panels), 3.4), layout="constrained")
+        figure = new_figure((4.2 * len(panels), 3.2))
         axes = np.atleast_1d(figure.subplots(1, len(panels), sharex=True))
         for ax, lens in zip(axes, panels, strict=True):
             drawn = curves(runs[lens], phenomenon.series[lens]) if lens in runs else []
@@ -111,16 +110,16 @@ def _figure(name: str, phenomenon: Phenomenon, runs: Mapping[str, LensRun]):
                 ax.text(0.5, 0.5, "lens not run" if lens not in runs else
                         "no time series recorded", ha="center", va="center",
                         transform=ax.transAxes)
-            for label, frac, values in drawn:
+            for i, (label, frac, values) in enumerate(drawn):
                 mean = np.nanmean(values, axis=0)
+                sty = series_style(i)
                 if len(frac) == 1:
-                    ax.plot(frac, mean, "o", label=label)
+                    ax.plot(frac, mean, sty["marker"], color=sty["color"], label=label)
                 else:
-                    ax.plot(frac, mean, label=label)
-            ax.set_title(f"{lens}.{name}", fontsize=9)
+                    ax.plot(frac, mean, color=sty["color"], ls=sty["linestyle"], label=label)
+            ax.set_title(f"{lens}.{name}")
             ax.set_xscale("log")
             ax.set_xlabel("fraction of training (step / last step)")
-            if drawn:
-                ax.legend(fontsize=7)
-        axes[0].set_ylabel("value (see legend)")
+            ax.set_ylabel("value (see legend)")
+            place_legend(figure, ax, where="right")
     return figure

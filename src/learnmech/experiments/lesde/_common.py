@@ -114,23 +114,25 @@ def nan_to_none(value):
     return value if math.isfinite(value) else None
 
 
-def plot_impact_difference(ax, fits, labels) -> None:
+def plot_impact_difference(fig, ax, fits, labels) -> None:
     """Draw Â(t) − B̂(t) of each fit in regime on ``ax`` (viridis by order), or say none is.
 
     ``fits`` are :class:`learnmech.lesde.fit.ImpactFit`-like objects (``steps``, ``A``, ``B``,
     ``reference_step``; out of regime when ``reference_step`` is None); ``labels`` their
-    legend entries, in the same order.
+    legend entries, in the same order. The legend goes below ``fig``, off the data.
     """
-    import matplotlib.pyplot as plt
+    from matplotlib import colormaps
 
-    colours = plt.cm.viridis
+    from learnmech.plots import place_legend
+
+    colours = colormaps["viridis"]
     for i, (fit, label) in enumerate(zip(fits, labels, strict=True)):
         if fit.reference_step is not None:
             ax.plot(fit.steps, fit.A - fit.B, color=colours(i / max(len(fits) - 1, 1)),
                     label=label)
-    ax.set_xlabel("SGD step")
-    ax.set_ylabel("Â(t) − B̂(t) since the reference step")
+    ax.set_xlabel("SGD step (one example each)")
+    ax.set_ylabel(r"$\hat{A}(t) - \hat{B}(t)$ since the reference step")
     if ax.lines:
-        ax.legend(fontsize=7)
+        place_legend(fig, ax)
     else:
         ax.text(0.5, 0.5, "no setting in regime", transform=ax.transAxes, ha="center")

@@ -106,12 +106,11 @@ def local_elasticity_figure(side: Mapping[str, Any]):
 
     Returns a matplotlib Figure (bars; a missing number is left out with a note).
     """
-    import matplotlib.pyplot as plt
-
-    from learnmech.plots.theme import style
+    from learnmech.plots import PALETTE, new_figure, style
 
     with style():
-        fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.6))
+        fig = new_figure((8.4, 3.4))
+        axes = fig.subplots(1, 2)
         for ax, (a_key, b_key, unit, title, pred) in zip(axes, (
                 ("model_alpha", "model_beta", "relative similarity",
                  "neurashed: class impact", "sde_predicts_separation_model"),
@@ -122,11 +121,12 @@ def local_elasticity_figure(side: Mapping[str, Any]):
             if a is None or b is None:
                 ax.text(0.5, 0.5, "lens missing", transform=ax.transAxes, ha="center")
             else:
-                ax.bar(["intra-class α", "inter-class β"], [a, b], color=["C0", "C1"])
+                ax.bar(["intra-class α", "inter-class β"], [a, b],
+                       color=[PALETTE[0], PALETTE[1]])
                 ax.axhline(0, color="0.6", lw=0.8)
             verdict = {True: "separates", False: "does not separate", None: "undecided"}[
                 side.get(pred)]
-            ax.set_title(f"{title}\nLE-SDE prediction: {verdict}", fontsize=9)
+            ax.set_title(f"{title}\nLE-SDE prediction: {verdict}")
             ax.set_ylabel(unit)
         return fig
 

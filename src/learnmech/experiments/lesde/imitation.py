@@ -171,47 +171,64 @@ def _rows(runs, fit, labels, logits, K: int) -> list[dict]:
 
 
 def _figures(config: Config, fit, out: dict, K: int) -> dict:
-    import matplotlib.pyplot as plt
+    """The LE-ODE against the network's class-mean logits, and the fitted impacts."""
+    return {"imitation": _imitation_figure(config, fit, out, K),
+            "impacts": _impacts_figure(config, fit)}
 
-    from learnmech.plots.theme import style
+
+def _imitation_figure(config: Config, fit, out: dict, K: int):
+    """One panel per class: each logit's class mean, measured and predicted, over training."""
+    import numpy as np
+
+    from learnmech.plots import PALETTE, new_figure, place_legend, style
 
     model = fit.imitation_L if config.estimator == "L" else fit.imitation_I
-    figures = {}
     with style():
-        fig, axes = plt.subplots(1, K, figsize=(3.4 * K, 3.6), sharey=True)
+        fig = new_figure((3.2 * K, 3.2))
+        axes = np.atleast_1d(fig.subplots(1, K, sharey=True))
         for k, ax in enumerate(axes):
             for j in range(K):
-                color = f"C{j}"
+                color = PALETTE[j % len(PALETTE)]
                 ax.plot(model.steps, model.measured[:, k, j], color=color,
                         label=f"logit {j}, network")
                 ax.plot(model.steps, model.predicted[:, k, j], color=color, ls="--",
                         label=f"logit {j}, LE-ODE ({config.estimator})")
             ax.set_title(f"examples of class {k}")
-            ax.set_xlabel("SGD step")
+            ax.set_xlabel("SGD step (one example each)")
         axes[0].set_ylabel("class-mean logit")
-        axes[-1].legend(fontsize=6, loc="upper left")
-        fig.suptitle(f"LE-ODE vs network: relative error {model.relative_error:.2f} "
+        place_legend(fig, axes[0])
+        fig.suptitle(f"LE-ODE against the network: relative error {model.relative_error:.2f} "
                      f"(verdict {out['judged']['verdict']}; control with α̂, β̂ swapped "
-                     f"{out['control'].relative_error:.2f})", fontsize=9)
-        figures["imitation"] = fig
+                     f"{out['control'].relative_error:.2f})")
+    return fig
 
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.6, 3.6))
-        ax1.plot(fit.steps, fit.A, label="Â (intra-class)")
-        ax1.plot(fit.steps, fit.B, label="B̂ (inter-class)")
-        ax1.plot(fit.steps, fit.A - fit.B, label="Â − B̂")
-        ax1.set_xlabel("SGD step")
-        ax1.set_ylabel("integrated impact since t0")
-        ax1.legend(fontsize=7)
-        ax2.plot(fit.steps, fit.alpha, label="α̂")
-        ax2.plot(fit.steps, fit.beta, label="β̂")
+
+def _impacts_figure(config: Config, fit):
+    """The integrated impacts Â, B̂ and the per-step impacts α̂, β̂ over training."""
+    from learnmech.plots import new_figure, place_legend, series_style, style
+
+    with style():
+        fig = new_figure((9.0, 3.4))
+        ax1, ax2 = fig.subplots(1, 2)
+        for i, (values, label) in enumerate(((fit.A, r"$\hat{A}$ (intra-class)"),
+                                             (fit.B, r"$\hat{B}$ (inter-class)"),
+                                             (fit.A - fit.B, r"$\hat{A} - \hat{B}$"))):
+            sty = series_style(i)
+            ax1.plot(fit.steps, values, color=sty["color"], ls=sty["linestyle"], label=label)
+        ax1.set_xlabel("SGD step (one example each)")
+        ax1.set_ylabel(r"integrated impact since $t_0$")
+        place_legend(fig, ax1, where="right")
+        for i, (values, label) in enumerate(((fit.alpha, r"$\hat{\alpha}$"),
+                                             (fit.beta, r"$\hat{\beta}$"))):
+            sty = series_style(i)
+            ax2.plot(fit.steps, values, color=sty["color"], ls=sty["linestyle"], label=label)
         ax2.axhline(0, color="0.6", lw=0.8)
-        ax2.set_xlabel("SGD step")
+        ax2.set_xlabel("SGD step (one example each)")
         ax2.set_ylabel("impact per step")
-        ax2.legend(fontsize=7)
+        place_legend(fig, ax2, where="right")
         fig.suptitle(f"Fitted impacts ({config.estimator} estimator, {config.seeds} runs "
-                     f"pooled, t0 = {fit.reference_step})", fontsize=9)
-        figures["impacts"] = fig
-    return figures
+                     f"pooled, $t_0$ = {fit.reference_step})")
+    return fig
 
 
 def _notes(summary: dict) -> str:
@@ -236,6 +253,10 @@ EXPERIMENT = Experiment(
                 "verdict and a swapped-impact control",
     config_cls=Config,
     run=run,
+    references=(
+        "Zhang, Wang & Su, Imitating deep learning dynamics via locally elastic stochastic "
+        "differential equations, NeurIPS 2021 (arXiv 2110.05960)",
+    ),
     smoke={"seeds": 3, "train.steps": 400, "train.evals": 2, "train.workers": 1,
            "data.n_per_class": 20, "data.n_test_per_class": 10, "z": 3.0},
 )

@@ -55,6 +55,11 @@ EXPERIMENT = Experiment(
                 "SDE's separation prediction",
     config_cls=Config,
     run=run,
+    references=(
+        "Zhang, Wang & Su, Imitating deep learning dynamics via locally elastic stochastic "
+        "differential equations, NeurIPS 2021 (arXiv 2110.05960)",
+        "He & Su, The local elasticity of neural networks, ICLR 2020 (arXiv 1910.06943)",
+    ),
     smoke={"seeds": 3, "train.steps": 400, "train.evals": 2, "train.workers": 1,
            "data.n_per_class": 20, "data.n_test_per_class": 10, "z": 3.0},
 )

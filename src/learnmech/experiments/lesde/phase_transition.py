@@ -224,79 +224,123 @@ def _summary(config: Config, table: dict, model: dict, K: int) -> dict:
 
 
 def _figures(config: Config, table: dict, model: dict, summary: dict, K: int) -> dict:
-    import matplotlib.pyplot as plt
+    """Accuracy, separation, tail indices and the impact difference against corruption p."""
     import numpy as np
 
     from learnmech.experiments.lesde._common import plot_impact_difference
-    from learnmech.plots.intervals import mean_interval
-    from learnmech.plots.theme import style
+    from learnmech.plots import new_figure, style
 
     ps = np.array(list(table))
-    out = {}
     with style():
-        fig, ax = plt.subplots(figsize=(6.4, 4.2))
-        stats = [mean_interval(table[p]["test_acc"]) for p in ps]
-        ax.errorbar(ps, [s[0] for s in stats], yerr=[s[1] for s in stats], marker="o",
-                    capsize=3, label=f"LeNet, clean test accuracy (mean, 95 % CI, "
-                    f"{config.seeds} runs)")
+        fig = new_figure((4.8, 3.4))
+        plot_impact_difference(fig, fig.subplots(), [table[p]["fit"] for p in ps],
+                               [f"p = {p:g}" for p in ps])
+        fig.axes[0].set_title(f"Integrated impact difference ({config.estimator} estimator, "
+                              "pooled runs)")
+        difference = fig
+    out = {"accuracy_vs_corruption": _accuracy_figure(config, table, model, summary, K),
+           "separation_vs_corruption": _separation_figure(table, model, K),
+           "tail_indices_vs_corruption": _tail_figure(table),
+           "impact_difference": difference}
+    return out
+
+
+def _accuracy_figure(config: Config, table: dict, model: dict, summary: dict, K: int):
+    """Clean test accuracy against p (mean, 95 % interval), the SDE's curve, the transition."""
+    import numpy as np
+
+    from learnmech.plots import (
+        PALETTE,
+        clipped_error_bars,
+        mean_interval,
+        new_figure,
+        place_legend,
+        style,
+    )
+
+    ps = np.array(list(table))
+    stats = [mean_interval(table[p]["test_acc"]) for p in ps]
+    means = [s[0] for s in stats]
+    with style():
+        fig = new_figure((4.8, 3.4))
+        ax = fig.subplots()
+        ax.errorbar(ps, means, yerr=clipped_error_bars(means, [s[1] for s in stats], (0.0, 1.0)),
+                    marker="o", capsize=3, color=PALETTE[0],
+                    label=f"LeNet, clean test accuracy (mean, 95 % interval, {config.seeds} runs)")
         ax.plot(model["p"], model["accuracy"], "--", color="0.3",
                 label="LE-SDE (α > β), true-class accuracy of its features")
         ax.axhline(1.0 / K, color="0.6", lw=0.8, ls=":", label=f"chance 1/K = {1 / K:.2f}")
-        ax.axvline((K - 1) / K, color="C3", lw=0.8, ls="--",
+        ax.axvline((K - 1) / K, color=PALETTE[1], lw=0.8, ls="--",
                    label=f"predicted transition (K−1)/K = {(K - 1) / K:.2f}")
         if summary["transition_measured"] is not None:
-            ax.axvspan(summary["transition_measured"] - (summary[
-                "transition_measured_ci95"] or 0), summary["transition_measured"] + (summary[
-                    "transition_measured_ci95"] or 0), color="C0", alpha=0.15,
-                label="measured transition (95 % CI)")
-        ax.set_xlabel("share of corrupted training labels p")
+            ci = summary["transition_measured_ci95"] or 0
+            ax.axvspan(summary["transition_measured"] - ci, summary["transition_measured"] + ci,
+                       color=PALETTE[0], alpha=0.15, label="measured transition (95 % interval)")
+        ax.set_xlabel("share of corrupted training labels $p$")
         ax.set_ylabel("accuracy on clean labels")
         ax.set_ylim(-0.02, 1.02)
-        ax.legend(fontsize=7, loc="lower left")
         ax.set_title("Label corruption: where learning stops")
-        out["accuracy_vs_corruption"] = fig
+        place_legend(fig, ax)
+    return fig
 
-        fig, ax = plt.subplots(figsize=(6.4, 4.2))
-        for key, label in (("separation_train", "by training label"),
-                           ("separation_true", "by true class")):
+
+def _separation_figure(table: dict, model: dict, K: int):
+    """The final class separation of the training features against p."""
+    import numpy as np
+
+    from learnmech.plots import PALETTE, mean_interval, new_figure, place_legend, style
+
+    ps = np.array(list(table))
+    with style():
+        fig = new_figure((4.8, 3.4))
+        ax = fig.subplots()
+        for i, (key, label) in enumerate((("separation_train", "by training label"),
+                                          ("separation_true", "by true class"))):
             stats = [mean_interval(table[p][key]) for p in ps]
             ax.errorbar(ps, [s[0] for s in stats], yerr=[s[1] for s in stats], marker="o",
-                        capsize=3, label=f"LeNet features, {label}")
+                        capsize=3, color=PALETTE[i], label=f"LeNet features, {label}")
         ax.plot(model["p"], model["separation"], "--", color="0.3",
                 label="LE-SDE features, by true class")
         ax.axhline(0, color="0.6", lw=0.8)
-        ax.axvline((K - 1) / K, color="C3", lw=0.8, ls="--")
-        ax.set_xlabel("share of corrupted training labels p")
-        ax.set_ylabel("class separation s̄ at the end (logit units)")
-        ax.legend(fontsize=7)
+        ax.axvline((K - 1) / K, color=PALETTE[1], lw=0.8, ls="--")
+        ax.set_xlabel("share of corrupted training labels $p$")
+        ax.set_ylabel(r"class separation $\bar{s}$ at the end (logit units)")
         ax.set_title("Separation of the training features")
-        out["separation_vs_corruption"] = fig
+        place_legend(fig, ax)
+    return fig
 
-        fig, ax = plt.subplots(figsize=(6.4, 4.2))
-        for j, (name, label) in enumerate((("tail_alpha", "r̂ of Â (intra-class)"),
-                                          ("tail_beta", "r̂ of B̂ (inter-class)"),
-                                          ("tail_difference", "r̂ of Â − B̂"))):
+
+def _tail_figure(table: dict):
+    """Tail indices r̂ of Â, B̂ and Â − B̂ against p (leave-one-run-out standard errors)."""
+    import numpy as np
+
+    from learnmech.plots import new_figure, place_legend, series_style, style
+
+    ps = np.array(list(table))
+    with style():
+        fig = new_figure((4.8, 3.4))
+        ax = fig.subplots()
+        for j, (name, label) in enumerate((("tail_alpha", r"$\hat{r}$ of $\hat{A}$ (intra-class)"),
+                                          ("tail_beta", r"$\hat{r}$ of $\hat{B}$ (inter-class)"),
+                                          ("tail_difference",
+                                           r"$\hat{r}$ of $\hat{A} - \hat{B}$"))):
             vals = np.array([table[p][name][0] for p in ps])
             ses = np.array([table[p][name][1] for p in ps])
-            ax.errorbar(ps + (j - 1) * 0.008, vals, yerr=np.nan_to_num(ses), marker="o",
-                        ls="none", capsize=3, label=label)
-        ax.axhline(1.0, color="0.6", lw=0.8, ls=":", label="r = 1 (A → ∞ iff r ≤ 1)")
+            sty = series_style(j)
+            ax.errorbar(ps + (j - 1) * 0.008, vals, yerr=np.nan_to_num(ses), ls="none",
+                        capsize=3, color=sty["color"], marker=sty["marker"], label=label)
+        ax.axhline(1.0, color="0.6", lw=0.8, ls=":",
+                   label=r"$r = 1$ ($A \to \infty$ iff $r \leq 1$)")
         out_p = [p for p in ps if not table[p]["in_regime"]]
         if out_p:
             ax.plot(out_p, [1.0] * len(out_p), "x", color="0.4", ms=8,
                     label="out of regime (classes never separated)")
         ax.set_xlim(ps.min() - 0.04, ps.max() + 0.04)
-        ax.set_xlabel("share of corrupted training labels p")
-        ax.set_ylabel("tail index r̂ (impact ~ t^−r)")
-        ax.legend(fontsize=7)
+        ax.set_xlabel("share of corrupted training labels $p$")
+        ax.set_ylabel(r"tail index $\hat{r}$ (impact $\sim t^{-r}$)")
         ax.set_title("Tail indices of the fitted impacts (missing: out of regime)")
-        out["tail_indices_vs_corruption"] = fig
-
-        fig, ax = plt.subplots(figsize=(6.4, 4.2))
-        plot_impact_difference(ax, [table[p]["fit"] for p in ps], [f"p = {p:g}" for p in ps])
-        ax.set_title(f"Integrated impact difference ({config.estimator} estimator, pooled runs)")
-        out["impact_difference"] = fig
-    return out
+        place_legend(fig, ax)
+    return fig
 
 
 def _notes(summary: dict, K: int) -> str:
@@ -317,6 +361,10 @@ EXPERIMENT = Experiment(
                 "transition measured against (K−1)/K",
     config_cls=Config,
     run=run,
+    references=(
+        "Zhang, Wang & Su, Imitating deep learning dynamics via locally elastic stochastic "
+        "differential equations, NeurIPS 2021 (arXiv 2110.05960)",
+    ),
     smoke={"seeds": 2, "p_errs": (0.0, 0.67), "train.steps": 300, "train.evals": 2,
            "train.workers": 1, "data.n_per_class": 20, "data.n_test_per_class": 10,
            "model.steps": 200, "model.grid": 3, "model.trials": 2},

@@ -107,46 +107,63 @@ def run(config: Config) -> Result:
 
 
 def _figures(config: Config, table: dict) -> dict:
-    import matplotlib.pyplot as plt
+    """Accuracy and tail indices against n, and the impact difference per n."""
+    from learnmech.experiments.lesde._common import plot_impact_difference
+    from learnmech.plots import new_figure, style
+
+    with style():
+        fig = new_figure((4.8, 3.4))
+        plot_impact_difference(fig, fig.subplots(), [table[n]["fit"] for n in table],
+                               [f"n = {n}" for n in table])
+        fig.axes[0].set_title("Integrated impact difference against n")
+    return {"sample_size": _sample_size_figure(config, table), "impact_difference": fig}
+
+
+def _sample_size_figure(config: Config, table: dict):
+    """Clean test accuracy (95 % interval) and the tail indices against n (log x)."""
     import numpy as np
 
-    from learnmech.experiments.lesde._common import plot_impact_difference
-    from learnmech.plots.theme import style
+    from learnmech.plots import (
+        PALETTE,
+        clipped_error_bars,
+        new_figure,
+        place_legend,
+        series_style,
+        style,
+    )
 
     ns = np.array(list(table), dtype=float)
-    out = {}
     with style():
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.6, 3.8))
+        fig = new_figure((9.0, 3.4))
+        ax1, ax2 = fig.subplots(1, 2)
         acc = [table[n]["test_acc"] for n in table]
-        ax1.errorbar(ns, [a[0] for a in acc], yerr=[a[1] for a in acc], marker="o",
-                     capsize=3, label=f"clean test accuracy ({config.seeds} runs, 95 % CI)")
+        means = [a[0] for a in acc]
+        ax1.errorbar(ns, means, yerr=clipped_error_bars(means, [a[1] for a in acc], (0.0, 1.0)),
+                     marker="o", capsize=3, color=PALETTE[0],
+                     label=f"clean test accuracy ({config.seeds} runs, 95 % interval)")
         ax1.set_xscale("log")
-        ax1.set_xlabel("training images per class n")
+        ax1.set_xlabel("training images per class $n$")
         ax1.set_ylabel("accuracy")
-        ax1.legend(fontsize=7)
-        for j, (name, label) in enumerate((("tail_alpha", "r̂ of Â"), ("tail_beta", "r̂ of B̂"),
-                                          ("tail_difference", "r̂ of Â − B̂"))):
+        place_legend(fig, ax1, where="right")
+        for j, (name, label) in enumerate((("tail_alpha", r"$\hat{r}$ of $\hat{A}$"),
+                                          ("tail_beta", r"$\hat{r}$ of $\hat{B}$"),
+                                          ("tail_difference",
+                                           r"$\hat{r}$ of $\hat{A} - \hat{B}$"))):
             vals = np.array([table[n][name][0] for n in table])
             ses = np.array([table[n][name][1] for n in table])
-            ax2.errorbar(ns * (1 + 0.04 * (j - 1)), vals, yerr=np.nan_to_num(ses),
-                         marker="o", ls="none", capsize=3, label=label)
-        ax2.axhline(1.0, color="0.6", lw=0.8, ls=":", label="r = 1")
+            sty = series_style(j)
+            ax2.errorbar(ns * (1 + 0.04 * (j - 1)), vals, yerr=np.nan_to_num(ses), ls="none",
+                         capsize=3, color=sty["color"], marker=sty["marker"], label=label)
+        ax2.axhline(1.0, color="0.6", lw=0.8, ls=":", label="$r = 1$")
         if not any(np.isfinite(table[n]["tail_difference"][0]) for n in table):
             ax2.text(0.5, 0.5, "no fit in regime", transform=ax2.transAxes, ha="center")
         ax2.set_xlim(ns.min() / 1.5, ns.max() * 1.5)
         ax2.set_xscale("log")
-        ax2.set_xlabel("training images per class n")
-        ax2.set_ylabel("tail index r̂ (impact ~ t^−r)")
-        ax2.legend(fontsize=7)
-        fig.suptitle("Sample size: accuracy and tail indices of the fitted impacts",
-                     fontsize=9)
-        out["sample_size"] = fig
-
-        fig, ax = plt.subplots(figsize=(6.4, 4.0))
-        plot_impact_difference(ax, [table[n]["fit"] for n in table], [f"n = {n}" for n in table])
-        ax.set_title("Integrated impact difference against n")
-        out["impact_difference"] = fig
-    return out
+        ax2.set_xlabel("training images per class $n$")
+        ax2.set_ylabel(r"tail index $\hat{r}$ (impact $\sim t^{-r}$)")
+        place_legend(fig, ax2, where="right")
+        fig.suptitle("Sample size: accuracy and tail indices of the fitted impacts")
+    return fig
 
 
 def _notes(config: Config, summary: dict) -> str:
@@ -166,6 +183,10 @@ EXPERIMENT = Experiment(
                 "number of examples per class",
     config_cls=Config,
     run=run,
+    references=(
+        "Zhang, Wang & Su, Imitating deep learning dynamics via locally elastic stochastic "
+        "differential equations, NeurIPS 2021 (arXiv 2110.05960)",
+    ),
     smoke={"seeds": 2, "n_per_class": (10, 20), "train.steps": 300, "train.evals": 2,
            "train.workers": 1, "data.n_test_per_class": 10},
 )

@@ -166,6 +166,10 @@ EXPERIMENT = Experiment(
     description="network: train on classes A then only on B; A is forgotten (weight-decay sweep)",
     config_cls=Config,
     run=run,
+    references=(
+        "McCloskey & Cohen, Catastrophic interference in connectionist networks, Psychology "
+        "of Learning and Motivation 24, 1989",
+    ),
     smoke={"seeds": 1, "width": 64, "train.steps": 150, "train.records": 6,
            "weight_decays": (0.0, 0.1), "data.n_train": 200, "data.n_test": 100},
 )

@@ -177,7 +177,7 @@ def _figures(config: Config, rows, finals, widths) -> dict:
     _, train = mean_series([r for r in rows if r["width"] == widths[-1]], "train_acc")
     out["widest_over_training"] = fig.curves_with_bands(
         np.maximum(steps, 1), [train, test], labels=["train accuracy", "test accuracy"],
-        xlabel="step", ylabel="accuracy", title=f"width {widths[-1]}")
+        xlabel="training step", ylabel="accuracy", title=f"width {widths[-1]}")
     return out
 
 
@@ -205,6 +205,14 @@ EXPERIMENT = Experiment(
     description="network: MLP width sweep far past the data size; test error and effective rank",
     config_cls=Config,
     run=run,
+    references=(
+        "Zhang, Bengio, Hardt, Recht & Vinyals, Understanding deep learning requires "
+        "rethinking generalization, ICLR 2017",
+        "Neyshabur, Tomioka & Srebro, In search of the real inductive bias: on the role of "
+        "implicit regularization in deep learning, ICLR 2015 workshop (arXiv 1412.6614)",
+        "Roy & Vetterli, The effective rank: a measure of effective dimensionality, EUSIPCO "
+        "2007",
+    ),
     smoke={"widths": (4, 64), "seeds": 1, "train.steps": 200, "train.records": 6,
            "data.n_train": 100, "data.n_test": 100},
 )

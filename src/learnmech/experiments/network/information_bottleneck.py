@@ -236,6 +236,8 @@ def _summary(config: Config, table: _Table) -> dict:
 
 
 ESTIMATOR_PARAM = {"binned": "bins", "kde": "noise_var", "knn": "k"}
+#: The resolution of each estimator as written in figures.
+_RESOLUTION_WORDS = {"binned": "bins", "kde": "noise σ²", "knn": "k"}
 
 
 def _figures(config: Config, table: _Table) -> dict:
@@ -255,7 +257,7 @@ def _figures(config: Config, table: _Table) -> dict:
             steps = table.curve(act, estimator, r, 1, "i_xt")[0]
             out[f"plane_{act}_{estimator}"] = fig.information_plane(
                 ixt, ity, np.maximum(steps, 1), level_labels=[f"layer {lv}" for lv in layers],
-                title=f"{act}, {estimator} ({ESTIMATOR_PARAM[estimator]}={r:g}), "
+                title=f"{act}, {estimator} ({_RESOLUTION_WORDS[estimator]} = {r:g}), "
                       f"mean of {config.seeds} seeds")
     last = len(config.widths)
     for estimator, values in res.items():
@@ -264,9 +266,9 @@ def _figures(config: Config, table: _Table) -> dict:
             for r in values:
                 steps, ixt = table.curve(act, estimator, r, last, "i_xt")
                 ys.append(ixt)
-                labels.append(f"{act}, {ESTIMATOR_PARAM[estimator]}={r:g}")
+                labels.append(f"{act}, {_RESOLUTION_WORDS[estimator]} = {r:g}")
         out[f"last_layer_ixt_{estimator}"] = fig.curves_with_bands(
-            np.maximum(steps, 1), ys, labels=labels, xlabel="step", ylabel="I(X;T) [bits]",
+            np.maximum(steps, 1), ys, labels=labels, xlabel="training step", ylabel="I(X;T) [bits]",
             title=f"last hidden layer, {estimator}: every resolution")
     return out
 
@@ -293,6 +295,14 @@ EXPERIMENT = Experiment(
     description="network: information plane of tanh vs ReLU nets on the 12-bit task, 3 estimators",
     config_cls=Config,
     run=run,
+    references=(
+        "Shwartz-Ziv & Tishby, Opening the black box of deep neural networks via "
+        "information, arXiv 1703.00810 (2017)",
+        "Saxe et al., On the information bottleneck theory of deep learning, ICLR 2018",
+        "Kolchinsky & Tracey, Estimating mixture entropy with pairwise distances, Entropy "
+        "2017",
+        "Ross, Mutual information between discrete and continuous data sets, PLoS ONE 2014",
+    ),
     smoke={"widths": [5, 3], "steps": 40, "records": 3, "seeds": 1, "bins": [30],
            "noise_vars": [0.1], "ks": [3], "info_subset": 128},
 )

@@ -143,7 +143,7 @@ def _figures(config: Config, rows, levels) -> dict:
             np.maximum(steps, 1), ys,
             labels=["clean train examples", "flipped examples (their flipped label)",
                     "flipped examples (their original label)", "test accuracy"],
-            xlabel="step", ylabel="share correct", title=f"ε = {eps:g}, {label}",
+            xlabel="training step", ylabel="share correct", title=f"ε = {eps:g}, {label}",
             hlines={"90% fit": FIT_LEVEL})
     finals = [float(np.nanmean(mean_series(_select(rows, e, 0.0), "test_acc")[1][:, -1]))
               for e in levels]
@@ -177,6 +177,11 @@ EXPERIMENT = Experiment(
     description="network: clean labels are fit first, flipped labels later (memorisation)",
     config_cls=Config,
     run=run,
+    references=(
+        "Arpit et al., A closer look at memorization in deep networks, ICML 2017",
+        "Zhang, Bengio, Hardt, Recht & Vinyals, Understanding deep learning requires "
+        "rethinking generalization, ICLR 2017",
+    ),
     smoke={"seeds": 1, "width": 64, "depth": 1, "train.steps": 300, "train.records": 8,
            "noise_levels": (0.0, 0.2), "data.n_train": 150, "data.n_test": 100},
 )

@@ -347,7 +347,8 @@ def _figures(config: Config, curves: dict, runs: list[dict]) -> dict:
             labels.append(f"{act} MLP")
         out[f"ratio_over_training{suffix}"] = fig.curves_with_bands(
             steps, ys, labels=labels, xlabel="SGD step", logx=False,
-            ylabel="mean S_rel same class / other class", hlines={"no locality": 1.0},
+            ylabel=r"mean $S_{\mathrm{rel}}$, same class / other class",
+            hlines={"no locality": 1.0},
             title=f"{name}: local elasticity of the class pair (runs: pairs × seeds)")
         out[f"clustering{suffix}"] = _clustering_figure(
             name, [r for r in runs if r["dataset"] == name], np, fig)
@@ -360,15 +361,16 @@ def _figures(config: Config, curves: dict, runs: list[dict]) -> dict:
                                  for b in (0, 1)] for a in (0, 1)])
             out[f"class_matrix_{act}{suffix}"] = fig.elasticity_matrix(
                 grouped, class_labels=["class a", "class b"],
-                title=f"{name} {act}: mean S_rel at the trained weights, first pair, seed 0")
+                title=rf"{name} {act}: mean $S_{{\mathrm{{rel}}}}$ at the trained weights, "
+                      "first pair, seed 0")
     return out
 
 
 CLUSTERING_METHODS = {  # per-run field -> legend entry
-    "relu_cluster_acc": "ReLU, K-means on S_rel rows",
-    "relu_kernel_cluster_acc": "ReLU, kernel K-means on S_ker",
-    "linear_cluster_acc": "linear, K-means on S_rel rows",
-    "linear_kernel_cluster_acc": "linear, kernel K-means on S_ker",
+    "relu_cluster_acc": r"ReLU, K-means on $S_{\mathrm{rel}}$ rows",
+    "relu_kernel_cluster_acc": r"ReLU, kernel K-means on $S_{\mathrm{ker}}$",
+    "linear_cluster_acc": r"linear, K-means on $S_{\mathrm{rel}}$ rows",
+    "linear_kernel_cluster_acc": r"linear, kernel K-means on $S_{\mathrm{ker}}$",
     "pca_kmeans_acc": "PCA K-means",
     "pixel_kmeans_acc": "pixel K-means",
 }
@@ -384,7 +386,8 @@ def _clustering_figure(name: str, mine: list[dict], np, fig):
     return fig.sweep_interval_plot(
         None, means, stds, labels=list(CLUSTERING_METHODS.values()), categories=[
             *settings, "all"], xlabel="setting a-b | auxiliary c-d", ylabel="clustering "
-        "accuracy (0.5 = chance)", title=f"{name}: two-class clustering, mean ± std over seeds")
+        "accuracy (0.5 = chance)", title=f"{name}: two-class clustering, mean ± std over seeds",
+        bounds=(0.0, 1.0))
 
 
 def _notes(summary: dict, skipped: list[str]) -> str:
@@ -426,6 +429,9 @@ EXPERIMENT = Experiment(
     description="network: He & Su's local elasticity, ReLU vs linear MLP, with clustering check",
     config_cls=Config,
     run=run,
+    references=(
+        "He & Su, The local elasticity of neural networks, ICLR 2020 (arXiv 1910.06943)",
+    ),
     smoke={"datasets": ["digits"], "digits_pairs": [[5, 8, 9, 3]], "n_per_class": 20,
            "n_auxiliary": 40, "widths": [64], "steps": 60, "records": 2, "seeds": 1},
 )

@@ -170,7 +170,7 @@ def _figures(config: Config, summary) -> dict:
     for axis, values, label in (("eta", config.etas, "step size η"),
                                 ("batch", config.batches, "batch size b")):
         sharp = [summary[f"sharpness_{axis}_{v:g}"] for v in values]
-        ys, labels = [sharp], ["sharpness λ_max (end of training)"]
+        ys, labels = [sharp], [r"sharpness $\lambda_{\max}$ (end of training)"]
         if axis == "eta":
             ys.append([2 / e for e in values])
             labels.append("2/η (full-batch stability limit)")
@@ -181,7 +181,7 @@ def _figures(config: Config, summary) -> dict:
                          dtype=float)
         out[f"time_to_fit_vs_{axis}"] = fig.sweep_plot(
             values, [steps], labels=[f"steps to {FIT_LEVEL:.0%} train accuracy"], xlabel=label,
-            ylabel="steps (missing: not reached)", logx=True,
+            ylabel="training steps (missing: not reached)", logx=True,
             logy=bool(np.any(np.isfinite(steps) & (steps > 0))))
         out[f"test_acc_vs_{axis}"] = fig.sweep_plot(
             values, [[summary[f"test_acc_{axis}_{v:g}"] for v in values]],
@@ -210,6 +210,14 @@ EXPERIMENT = Experiment(
     description="network: time to fit, sharpness and test accuracy against η and batch size",
     config_cls=Config,
     run=run,
+    references=(
+        "Cohen, Kaur, Li, Kolter & Talwalkar, Gradient descent on neural networks typically "
+        "occurs at the edge of stability, ICLR 2021",
+        "Keskar et al., On large-batch training for deep learning: generalization gap and "
+        "sharp minima, ICLR 2017",
+        "Jastrzębski et al., Three factors influencing minima in SGD, arXiv 1711.04623 "
+        "(2018)",
+    ),
     smoke={"seeds": 1, "width": 32, "train.steps": 150, "train.records": 6,
            "etas": (0.05, 0.2), "batches": (16, 64), "data.n_train": 150, "data.n_test": 100,
            "hessian_examples": 100, "lanczos_iters": 10},

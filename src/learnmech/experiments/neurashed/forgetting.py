@@ -230,6 +230,12 @@ EXPERIMENT = Experiment(
     description="neurashed: train on classes A then B; A decays at a rate set by γ",
     config_cls=Config,
     run=run,
+    references=(
+        "Su, Neurashed: a phenomenological model for imitating deep learning training, "
+        "arXiv 2112.09741 (2021)",
+        "McCloskey & Cohen, Catastrophic interference in connectionist networks, Psychology "
+        "of Learning and Motivation 24, 1989",
+    ),
     smoke={"seeds": 2, "phase_steps": 2000, "train.records": 8, "world.pool": 200,
            "world.examples_per_class": 8, "gammas": (5e-3, 1e-2)},
 )

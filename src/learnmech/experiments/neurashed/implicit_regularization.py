@@ -207,14 +207,15 @@ def _figures(config, rows, finals, pools, recorder, sim, threshold) -> dict:
             x, v = series(chosen, metric)
             ys.append(v)
             labels.append(f"γ = {g:g}")
-        curves[metric] = fig.curves_with_bands(x + 1, ys, labels=labels, xlabel="step + 1",
+        curves[metric] = fig.curves_with_bands(x + 1, ys, labels=labels,
+                                               xlabel="training step + 1",
                                                ylabel=label, title=f"P = {pool}")
     out["nuisance_share_over_training"] = curves["nuisance_share"]
     out["test_accuracy_over_training"] = curves["test_acc"]
     x, eff = series([r for r in rows if r["pool"] == pool and r["gamma"] == gamma],
                     "effective_features", level=0)
     out["effective_features_over_training"] = fig.curves_with_bands(
-        x + 1, [eff], labels=[f"γ = {gamma:g}"], xlabel="step + 1",
+        x + 1, [eff], labels=[f"γ = {gamma:g}"], xlabel="training step + 1",
         ylabel="effective features (Σλ)²/Σλ²", logy=True,
         hlines={"semantic features": int(world.semantic.sum())})
     out["final_vs_pool"] = fig.sweep_plot(
@@ -234,26 +235,26 @@ def _figures(config, rows, finals, pools, recorder, sim, threshold) -> dict:
 def _threshold_figure(threshold, config):
     """Measured log-growth of private nuisance features against p_y, with the prediction."""
     import numpy as np
-    from matplotlib.figure import Figure
 
-    from learnmech.plots import style
+    from learnmech.plots import PALETTE, new_figure, place_legend, style
 
     eta, gamma = config.train.eta, config.train.gamma
     p = np.linspace(0, 1, 200)
     predicted = private_log_growth(p, eta=eta, gamma=gamma, n_train=threshold["n_train"],
                                    weight=threshold["weight"])
     with style():
-        figure = Figure(figsize=(4.8, 3.4), layout="constrained")
-        ax = figure.add_subplot()
-        ax.scatter(threshold["p_mid"], threshold["measured"], s=6, alpha=0.35,
+        figure = new_figure((4.8, 3.4))
+        ax = figure.subplots()
+        ax.scatter(threshold["p_mid"], threshold["measured"], s=6, alpha=0.35, color=PALETTE[0],
                    label="measured (per example, per interval)")
-        ax.plot(p, predicted, color="k", lw=1.5, label="predicted ηw(1−p)/(nK) + log(1−ηγ)")
+        ax.plot(p, predicted, color="black", lw=1.5,
+                label=r"predicted $\eta w (1 - p)/(nK) + \log(1 - \eta\gamma)$")
         ax.axhline(0, color="0.6", lw=0.8)
-        ax.axvline(threshold["p_star"], color="C3", ls="--", lw=1,
-                   label=f"p* ≈ 1 − nKγ/w = {threshold['p_star']:.2f}")
-        ax.set_xlabel("p_y(x) over the interval")
+        ax.axvline(threshold["p_star"], color=PALETTE[1], ls="--", lw=1,
+                   label=rf"$p^* \approx 1 - nK\gamma/w$ = {threshold['p_star']:.2f}")
+        ax.set_xlabel(r"$p_y(x)$, the probability of x's label, over the interval")
         ax.set_ylabel("log-growth per step of x's private\nnuisance features")
-        ax.legend(fontsize=7, loc="upper right")
+        place_legend(figure, ax)
     return figure
 
 
@@ -281,6 +282,10 @@ EXPERIMENT = Experiment(
     description="neurashed: nuisance volume is compressed away across pool sizes P; γ = 0 control",
     config_cls=Config,
     run=run,
+    references=(
+        "Su, Neurashed: a phenomenological model for imitating deep learning training, "
+        "arXiv 2112.09741 (2021)",
+    ),
     smoke={"pools": (50, 200), "world.pool": 200, "seeds": 2, "train.steps": 3000,
            "train.records": 12, "world.examples_per_class": 8},
 )

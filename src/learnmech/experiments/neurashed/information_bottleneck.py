@@ -148,6 +148,15 @@ EXPERIMENT = Experiment(
     description="neurashed: information plane per level; fitting then compression of I(X;T|Y)",
     config_cls=Config,
     run=run,
+    references=(
+        "Su, Neurashed: a phenomenological model for imitating deep learning training, "
+        "arXiv 2112.09741 (2021)",
+        "Shwartz-Ziv & Tishby, Opening the black box of deep neural networks via "
+        "information, arXiv 1703.00810 (2017)",
+        "Saxe et al., On the information bottleneck theory of deep learning, ICLR 2018",
+        "Kolchinsky & Tracey, Estimating mixture entropy with pairwise distances, Entropy "
+        "2017",
+    ),
     smoke={"seeds": 2, "train.steps": 3000, "train.records": 10, "world.pool": 200,
            "world.examples_per_class": 8},
 )

@@ -139,7 +139,7 @@ def _figures(recorders, config: Config) -> dict:
             np.maximum(steps, 1), [clean, rec.series("flipped_fit")[1], rec.series("test_acc")[1]],
             labels=["clean train examples", "flipped examples (their flipped label)",
                     "test accuracy"],
-            xlabel="step", ylabel="share fit", title=f"ε = {eps:g}, {label}",
+            xlabel="training step", ylabel="share fit", title=f"ε = {eps:g}, {label}",
             hlines={"90% fit": FIT_LEVEL})
     levels = sorted({e for e, g in recorders if g == gamma})
     finals = {m: [final_mean(recorders[e, gamma], m) for e in levels]
@@ -173,6 +173,11 @@ EXPERIMENT = Experiment(
     description="neurashed: clean labels fit first, flipped ones later through nuisance features",
     config_cls=Config,
     run=run,
+    references=(
+        "Su, Neurashed: a phenomenological model for imitating deep learning training, "
+        "arXiv 2112.09741 (2021)",
+        "Arpit et al., A closer look at memorization in deep networks, ICML 2017",
+    ),
     smoke={"seeds": 2, "train.steps": 3000, "train.records": 10, "world.pool": 200,
            "world.examples_per_class": 8, "noise_levels": (0.0, 0.3)},
 )

@@ -78,13 +78,15 @@ def _figures(recorder, matrices, steps, best, sim, config) -> dict:
     shown = any(bool(np.any(np.asarray(y) > 0)) for y in ys)  # log axes need something > 0
     out = {
         "similarity_by_relation": fig.curves_with_bands(
-            np.maximum(steps, 1), ys, labels=labels, xlabel="step", logx=shown, logy=shown,
-            ylabel="relative similarity |Δlog p(x')| / |Δlog p(x)|"),
+            np.maximum(steps, 1), ys, labels=labels, xlabel="training step", logx=shown,
+            logy=shown,
+            ylabel=r"relative similarity $|\Delta \log p(x')| \,/\, |\Delta \log p(x)|$"),
         "elasticity_ratio": fig.curves_with_bands(
             np.maximum(steps, 1), [ratio],
-            labels=["same class / other superclass"], xlabel="step", ylabel="ratio",
+            labels=["same class / other superclass"], xlabel="training step",
+            ylabel="relative-similarity ratio",
             logx=bool(np.any(ratio > 0)), logy=bool(np.any(ratio > 0)),
-            hlines={"acceptance: 3": 3.0}),
+            hlines={"verdict threshold: 3": 3.0}),
     }
     for label, index in (("at_max_ratio", best), ("final", len(steps) - 1)):
         mean = np.nanmean([matrices[steps[index], s] for s in range(config.seeds)], axis=0)
@@ -111,6 +113,11 @@ EXPERIMENT = Experiment(
     description="neurashed: relative similarity of probe updates by class relation over training",
     config_cls=Config,
     run=run,
+    references=(
+        "Su, Neurashed: a phenomenological model for imitating deep learning training, "
+        "arXiv 2112.09741 (2021)",
+        "He & Su, The local elasticity of neural networks, ICLR 2020 (arXiv 1910.06943)",
+    ),
     smoke={"seeds": 2, "train.steps": 2000, "train.records": 8, "world.pool": 200,
            "world.examples_per_class": 6},
 )

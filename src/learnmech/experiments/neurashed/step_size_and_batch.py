@@ -92,12 +92,14 @@ def _figures(times, config: Config, n_train: int) -> dict:
                   if found.any() else np.nan)
         predicted = anchor * np.asarray(values, float) ** power
         ys = [measured, predicted]
-        labels = ["measured t_c (steps)", f"prediction ∝ {label.split()[-1]}^{power:g}"]
+        labels = ["measured $t_c$ (steps)",
+                  rf"prediction $\propto$ {label.split()[-1]}$^{{{power:g}}}$"]
         if axis == "batch":
             ys.append(measured * np.asarray(values) / n_train)
-            labels.append("measured t_c (epochs)")
+            labels.append("measured $t_c$ (epochs)")
         out[f"compression_time_vs_{axis}"] = fig.sweep_plot(
-            values, ys, labels=labels, xlabel=label, ylabel="compression time", logx=True,
+            values, ys, labels=labels, xlabel=label,
+            ylabel="compression time $t_c$ (steps or epochs)", logx=True,
             logy=bool(found.any()),
             title="" if found.any() else f"the nuisance share never fell below "
                                          f"{config.share_level:g}: no compression time")
@@ -119,6 +121,10 @@ EXPERIMENT = Experiment(
     description="neurashed: compression speed versus step size η and batch size b",
     config_cls=Config,
     run=run,
+    references=(
+        "Su, Neurashed: a phenomenological model for imitating deep learning training, "
+        "arXiv 2112.09741 (2021)",
+    ),
     smoke={"seeds": 2, "train.steps": 3000, "world.pool": 200, "world.examples_per_class": 8,
            "etas": (0.5, 1.0), "batches": (1, 4)},
 )

@@ -177,37 +177,45 @@ def run(config: Config) -> Result:
 
 
 def _figures(config, history, predicted, measured) -> dict:
+    """The search (each trial, best so far) and theory's choice against the default."""
     import numpy as np
-    from matplotlib.figure import Figure
 
-    from learnmech.plots import style
+    from learnmech.plots import PALETTE, clipped_error_bars, new_figure, place_legend, style
 
-    style()
-    fig = Figure(figsize=(10.0, 3.8))
-    left, right = fig.subplots(1, 2)
-    values = np.array([v for _, _, v in history])
-    acts = sorted({p["activation"] for _, p, _ in history})
-    for i, act in enumerate(acts):
-        picked = [(n, v) for n, p, v in history if p["activation"] == act]
-        left.plot(*zip(*picked, strict=True), "o", ms=3, color=f"C{i}", label=act)
-    left.plot(np.arange(len(values)), np.minimum.accumulate(values), "k-", lw=1,
-              label="best so far")
-    left.set(xlabel="trial", ylabel=f"predicted test MSE at n = {config.n}",
-             title="Optuna on the prediction")
-    left.legend(fontsize=8)
-    names = list(predicted)
-    x = np.arange(len(names))
-    right.bar(x - 0.25, [predicted[n] for n in names], 0.25, label="predicted")
-    for offset, lens, label in ((0.0, "kernel", "NTK regression"),
-                                (0.25, "network", f"trained, width {config.check.width}")):
-        vals = [measured[n][lens] for n in names]
-        if all(v.size for v in vals):
-            right.bar(x + offset, [v.mean() for v in vals], 0.25, label=label,
-                      yerr=[2 * v.std(ddof=1) / np.sqrt(v.size) if v.size > 1 else 0
-                            for v in vals])
-    right.set_xticks(x, [f"{n}" for n in names])
-    right.set(ylabel="test MSE", title="theory's choice vs the default")
-    right.legend(fontsize=8)
+    with style():
+        fig = new_figure((9.0, 3.4))
+        left, right = fig.subplots(1, 2)
+        values = np.array([v for _, _, v in history])
+        acts = sorted({p["activation"] for _, p, _ in history})
+        for i, act in enumerate(acts):
+            picked = [(n, v) for n, p, v in history if p["activation"] == act]
+            left.plot(*zip(*picked, strict=True), "o", ms=3, color=PALETTE[i % len(PALETTE)],
+                      label=act)
+        left.plot(np.arange(len(values)), np.minimum.accumulate(values), color="black", lw=1,
+                  label="best so far")
+        left.set_xlabel("trial number")
+        left.set_ylabel(f"predicted test MSE at $n$ = {config.n}")
+        left.set_title("Optuna search on the prediction")
+        place_legend(fig, left, where="right")
+        names = list(predicted)
+        x = np.arange(len(names))
+        right.bar(x - 0.25, [predicted[n] for n in names], 0.25, color=PALETTE[0],
+                  label="predicted")
+        for offset, lens, label, colour in (
+                (0.0, "kernel", "NTK regression", PALETTE[1]),
+                (0.25, "network", f"trained, width {config.check.width}", PALETTE[2])):
+            vals = [measured[n][lens] for n in names]
+            if all(v.size for v in vals):
+                means = [v.mean() for v in vals]
+                halves = [2 * v.std(ddof=1) / np.sqrt(v.size) if v.size > 1 else 0.0
+                          for v in vals]
+                right.bar(x + offset, means, 0.25, label=label, color=colour,
+                          yerr=clipped_error_bars(means, halves, (0.0, None)))
+        right.set_xticks(x, [f"{n}" for n in names])
+        right.set_xlabel("hyperparameters")
+        right.set_ylabel("test MSE")
+        right.set_title("theory's choice against the default")
+        place_legend(fig, right, where="right")
     return {"hyperparameters": fig}
 
 
@@ -231,6 +239,16 @@ EXPERIMENT = Experiment(
                 "check by training",
     config_cls=Config,
     run=run,
+    references=(
+        "Cohen, Malka & Ringel, Learning curves for overparametrized deep neural networks: "
+        "a field theory perspective, Physical Review Research 2021",
+        "Simon, Dickens, Karkada & DeWeese, The eigenlearning framework: a conservation law "
+        "perspective on kernel ridge regression and wide neural networks, TMLR 2023",
+        "Jacot, Gabriel & Hongler, Neural tangent kernel: convergence and generalization in "
+        "neural networks, NeurIPS 2018",
+        "Akiba, Sano, Yanase, Ohta & Koyama, Optuna: a next-generation hyperparameter "
+        "optimization framework, KDD 2019",
+    ),
     smoke={"d": 6, "n": 20, "lmax": 8, "search.trials": 4, "search.activations": ["relu", "erf"],
            "search.depth_max": 3, "check.kernel_seeds": 3, "check.width": 16,
            "check.network_seeds": 2, "check.max_steps": 100, "check.n_test": 100},

@@ -160,53 +160,87 @@ def run(config: Config) -> Result:
 
 
 def _figures(config, table, measured, predicted, eig) -> dict:
+    """The eigenvalues by degree, the degree-by-degree learning floor and the Gram check."""
+    return {"eigenvalues": _eigenvalue_figure(config, table),
+            "half_learned": _half_learned_figure(table),
+            "gram_spectrum": _gram_figure(config, table, predicted, eig)}
+
+
+def _eigenvalue_figure(config, table):
+    """λ_l against l, one panel per activation, one line per depth (log y)."""
     import numpy as np
-    from matplotlib.figure import Figure
 
-    from learnmech.plots import style
+    from learnmech.plots import new_figure, place_legend, series_style, style
 
-    style()
     acts = config.sweep.activations
-    fig = Figure(figsize=(4.2 * len(acts), 3.8))
-    axes = np.atleast_1d(fig.subplots(1, len(acts), sharey=True))
     degrees = np.arange(config.lmax + 1)
-    for ax, activation in zip(axes, acts, strict=True):
-        for depth in config.sweep.depths:
-            lam = table[activation, depth][0]
-            keep = lam > 0
-            ax.semilogy(degrees[keep], lam[keep], "o-", label=f"depth {depth}")
-        ax.set(title=f"{activation} {config.kernel.kind.upper()}", xlabel="degree l")
-        ax.legend(fontsize=8)
-    axes[0].set_ylabel(f"eigenvalue λ_l on S^{config.d - 1}")
-    figures = {"eigenvalues": fig}
+    with style():
+        fig = new_figure((3.4 * len(acts), 3.2))
+        axes = np.atleast_1d(fig.subplots(1, len(acts), sharey=True))
+        for ax, activation in zip(axes, acts, strict=True):
+            for i, depth in enumerate(config.sweep.depths):
+                lam = table[activation, depth][0]
+                keep = lam > 0
+                ax.plot(degrees[keep], lam[keep], ms=3.5, label=f"depth {depth}",
+                        **series_style(i))
+            ax.set_yscale("log")
+            ax.set_title(f"{activation} {config.kernel.kind.upper()}")
+            ax.set_xlabel("degree $l$")
+        axes[0].set_ylabel(rf"eigenvalue $\lambda_l$ on $S^{{{config.d - 1}}}$")
+        place_legend(fig, axes[0])
+    return fig
 
-    fig = Figure(figsize=(5.6, 4.0))
-    ax = fig.subplots()
-    for (activation, depth), (_, mult, _, n_half) in table.items():
-        ok = np.isfinite(n_half)
-        ax.loglog(np.cumsum(mult)[ok], n_half[ok], "o-", ms=3, label=f"{activation}, L={depth}")
-    lims = np.array(ax.get_xlim())
-    ax.loglog(lims, lims / 2, "k:", lw=1, label="n = ½ Σ_{l'≤l} N(d,l') (floor)")
-    ax.set(xlabel="modes of degree ≤ l", ylabel="n at which degree l is half learned",
-           title="the entropic bias: degree by degree")
-    ax.legend(fontsize=7)
-    figures["half_learned"] = fig
 
-    fig = Figure(figsize=(5.6, 4.0))
-    ax = fig.subplots()
-    ax.semilogy(np.arange(1, len(eig) + 1), np.maximum(eig, 1e-300), ".", ms=2,
-                label=f"eigenvalues of K/n, n = {config.gram_n}")
+def _half_learned_figure(table):
+    """The n at which each degree is half learned against the modes of lower degree."""
+    import numpy as np
+
+    from learnmech.plots import new_figure, place_legend, series_style, style
+
+    with style():
+        fig = new_figure((4.8, 3.4))
+        ax = fig.subplots()
+        for i, ((activation, depth), (_, mult, _, n_half)) in enumerate(table.items()):
+            ok = np.isfinite(n_half)
+            ax.plot(np.cumsum(mult)[ok], n_half[ok], ms=3, label=f"{activation}, depth {depth}",
+                    **series_style(i))
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        lims = np.array(ax.get_xlim())
+        ax.plot(lims, lims / 2, color="black", ls=":", lw=1,
+                label=r"floor $n = \frac{1}{2}\sum_{l' \leq l} N(d, l')$")
+        ax.set_xlabel(r"modes of degree $\leq l$, $\sum_{l' \leq l} N(d, l')$")
+        ax.set_ylabel("training-set size $n$ at which\ndegree $l$ is half learned")
+        ax.set_title("the entropic bias: degree by degree")
+        place_legend(fig, ax)
+    return fig
+
+
+def _gram_figure(config, table, predicted, eig):
+    """The empirical Gram spectrum against λ_l + tail/n per degree."""
+    import numpy as np
+
+    from learnmech.plots import PALETTE, new_figure, place_legend, style
+
     _, mult, _, _ = table.get((config.kernel.activation, config.kernel.depth),
                               next(iter(table.values())))
     edges = np.concatenate([[0], np.cumsum(mult[: len(predicted)])])
-    for l, value in enumerate(predicted):
-        ax.hlines(value, edges[l] + 1, edges[l + 1], color="C3", lw=2,
-                  label="λ_l + tail/n (quadrature)" if l == 0 else None)
-    ax.set(xscale="log", xlabel="rank", ylabel="eigenvalue",
-           title=f"{config.kernel.activation} depth {config.kernel.depth}: Gram vs sphere spectrum")
-    ax.legend(fontsize=8)
-    figures["gram_spectrum"] = fig
-    return figures
+    with style():
+        fig = new_figure((4.8, 3.4))
+        ax = fig.subplots()
+        ax.plot(np.arange(1, len(eig) + 1), np.maximum(eig, 1e-300), ".", ms=2,
+                color=PALETTE[0], label=f"eigenvalues of $K/n$, $n$ = {config.gram_n}")
+        for l, value in enumerate(predicted):
+            ax.hlines(value, edges[l] + 1, edges[l + 1], color=PALETTE[1], lw=2,
+                      label=r"$\lambda_l$ + tail/$n$ (quadrature)" if l == 0 else None)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("rank $i$ of the eigenvalue")
+        ax.set_ylabel("eigenvalue")
+        ax.set_title(f"{config.kernel.activation}, depth {config.kernel.depth}: "
+                     "Gram matrix against the sphere spectrum")
+        place_legend(fig, ax)
+    return fig
 
 
 def _notes(summary: dict, config: Config) -> str:
@@ -226,6 +260,13 @@ EXPERIMENT = Experiment(
     description="sphere eigenvalues against degree for depths and activations; Gram-matrix check",
     config_cls=Config,
     run=run,
+    references=(
+        "Jacot, Gabriel & Hongler, Neural tangent kernel: convergence and generalization in "
+        "neural networks, NeurIPS 2018",
+        "Lee et al., Deep neural networks as Gaussian processes, ICLR 2018",
+        "Simon, Dickens, Karkada & DeWeese, The eigenlearning framework: a conservation law "
+        "perspective on kernel ridge regression and wide neural networks, TMLR 2023",
+    ),
     smoke={"d": 5, "lmax": 4, "sweep.depths": [2, 3], "sweep.activations": ["relu", "erf"],
            "gram_n": 300, "gram_degrees": 2},
 )

@@ -302,74 +302,98 @@ def _rows(sizes, mean, stderr, per_seed, predicted_at, trained) -> list[dict]:
 
 
 def _figures(config, curve_n, curves, sizes, mean, stderr, predicted_at, trained) -> dict:
-    from matplotlib.figure import Figure
-
-    from learnmech.plots import style
-
-    style()
-    fig = Figure(figsize=(6.4, 4.6))
-    ax = fig.subplots()
-    for name, curve in curves.items():
-        ax.plot(curve_n, curve, label=f"prediction: {name}", lw=1.6)
-    ax.errorbar(sizes, mean, yerr=2 * stderr, fmt="o", color="k", ms=4, capsize=2,
-                label=f"GP regression ({config.gp.seeds} seeds, ±2 SE)")
-    ax.set(xscale="log", yscale="log", xlabel="training-set size n",
-           ylabel="test MSE (clean target)",
-           title=f"depth-{config.kernel.depth} {config.kernel.activation} "
-                 f"{config.kernel.kind.upper()}, d = {config.d}")
-    ax.legend(fontsize=8)
-    figures = {"learning_curve": fig}
-
-    fig = Figure(figsize=(6.4, 4.0))
-    ax = fig.subplots()
-    for name, curve in predicted_at.items():
-        ax.plot(sizes, 100 * (curve - mean) / mean, "o-", label=name)
-    ax.fill_between(sizes, -200 * stderr / mean, 200 * stderr / mean, color="0.85",
-                    label="±2 SE of the measurement")
-    ax.axhline(0, color="k", lw=0.8)
-    for bound in (-100 * AGREEMENT_TOLERANCE, 100 * AGREEMENT_TOLERANCE):
-        ax.axhline(bound, color="k", ls=":", lw=0.8)
-    ax.set(xscale="log", xlabel="training-set size n",
-           ylabel="(predicted − measured) / measured  [%]",
-           title="agreement with GP regression (dotted: ±5 %)")
-    ax.legend(fontsize=8)
-    figures["relative_error"] = fig
-
+    """The curves against GP regression, their relative errors, and the trained networks."""
+    figures = {"learning_curve": _curve_figure(config, curve_n, curves, sizes, mean, stderr),
+               "relative_error": _error_figure(sizes, mean, stderr, predicted_at)}
     if trained:
         figures["network_approach"] = _network_figure(config, trained)
     return figures
 
 
+def _curve_figure(config, curve_n, curves, sizes, mean, stderr):
+    """Each prediction's test MSE against n, with GP regression ± 2 SE (log-log)."""
+    from learnmech.plots import clipped_error_bars, new_figure, place_legend, series_style, style
+
+    with style():
+        fig = new_figure((4.8, 3.4))
+        ax = fig.subplots()
+        for i, (name, curve) in enumerate(curves.items()):
+            sty = series_style(i)
+            ax.plot(curve_n, curve, label=f"prediction: {name}", lw=1.6, color=sty["color"],
+                    ls=sty["linestyle"])
+        ax.errorbar(sizes, mean, yerr=clipped_error_bars(mean, 2 * stderr, (0.0, None)),
+                    fmt="o", color="black", ms=4, capsize=2,
+                    label=f"GP regression ({config.gp.seeds} seeds, ±2 SE)")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("training-set size $n$")
+        ax.set_ylabel("test MSE (clean target)")
+        ax.set_title(f"depth-{config.kernel.depth} {config.kernel.activation} "
+                     f"{config.kernel.kind.upper()}, $d$ = {config.d}")
+        place_legend(fig, ax)
+    return fig
+
+
+def _error_figure(sizes, mean, stderr, predicted_at):
+    """(predicted − measured) / measured in % against n, with the measurement's ± 2 SE."""
+    from learnmech.plots import new_figure, place_legend, series_style, style
+
+    with style():
+        fig = new_figure((4.8, 3.4))
+        ax = fig.subplots()
+        for i, (name, curve) in enumerate(predicted_at.items()):
+            ax.plot(sizes, 100 * (curve - mean) / mean, label=name, **series_style(i))
+        ax.fill_between(sizes, -200 * stderr / mean, 200 * stderr / mean, color="0.85",
+                        label="±2 SE of the measurement")
+        ax.axhline(0, color="black", lw=0.8)
+        for bound in (-100 * AGREEMENT_TOLERANCE, 100 * AGREEMENT_TOLERANCE):
+            ax.axhline(bound, color="black", ls=":", lw=0.8)
+        ax.set_xscale("log")
+        ax.set_xlabel("training-set size $n$")
+        ax.set_ylabel("(predicted − measured) / measured (%)")
+        ax.set_title(f"agreement with GP regression (dotted: ±{100 * AGREEMENT_TOLERANCE:g} %)")
+        place_legend(fig, ax)
+    return fig
+
+
 def _network_figure(config: Config, trained: list[dict]):
     """Test MSE against width, per output scale and n, beside its infinite-width values."""
     import numpy as np
-    from matplotlib.figure import Figure
 
-    from learnmech.plots import style
+    from learnmech.plots import (
+        PALETTE,
+        clipped_error_bars,
+        new_figure,
+        place_legend,
+        series_style,
+        style,
+    )
 
-    style()
     ns = config.network.n
-    fig = Figure(figsize=(4.6 * len(ns), 3.9))
-    axes = np.atleast_1d(fig.subplots(1, len(ns), squeeze=False)[0])
     predicted = predictions(config, np.array(ns, dtype=float), d=config.network.d)
-    for ax, n, expected in zip(axes, ns, predicted["eigenlearning"], strict=True):
-        for i, scale in enumerate(output_scales(config)):
-            stats = []
-            for width in config.network.widths:
-                v = np.array([r["network_mse"] for r in trained if r["scale"] == scale
-                              and r["width"] == width and r["n"] == n])
-                stats.append((width, v.mean(), v.std(ddof=1) / np.sqrt(v.size) if v.size > 1
-                              else 0.0))
-            w, m, se = (np.array(c) for c in zip(*stats, strict=True))
-            label = "plain (α = 1)" if scale == 1.0 else f"lazy (α = {scale:g})"
-            ax.errorbar(w, m, yerr=2 * se, fmt="o-", color=f"C{i}", capsize=2,
-                        label=f"trained, {label}")
-        kernel = np.mean([r["kernel_mse"] for r in trained if r["n"] == n])
-        ax.axhline(kernel, color="k", lw=1.2, label="NTK regression, same data")
-        ax.axhline(expected, color="C3", ls="--", lw=1.2, label="eigenlearning")
-        ax.set(xscale="log", xlabel="width", ylabel="test MSE",
-               title=f"networks on S^{config.network.d - 1}, n = {n}")
-        ax.legend(fontsize=7)
+    with style():
+        fig = new_figure((3.8 * len(ns), 3.3))
+        axes = np.atleast_1d(fig.subplots(1, len(ns), squeeze=False)[0])
+        for ax, n, expected in zip(axes, ns, predicted["eigenlearning"], strict=True):
+            for i, scale in enumerate(output_scales(config)):
+                stats = []
+                for width in config.network.widths:
+                    v = np.array([r["network_mse"] for r in trained if r["scale"] == scale
+                                  and r["width"] == width and r["n"] == n])
+                    stats.append((width, v.mean(), v.std(ddof=1) / np.sqrt(v.size)
+                                  if v.size > 1 else 0.0))
+                w, m, se = (np.array(c) for c in zip(*stats, strict=True))
+                label = "plain (α = 1)" if scale == 1.0 else f"lazy (α = {scale:g})"
+                ax.errorbar(w, m, yerr=clipped_error_bars(m, 2 * se, (0.0, None)), capsize=2,
+                            label=f"trained, {label}", **series_style(i))
+            kernel = np.mean([r["kernel_mse"] for r in trained if r["n"] == n])
+            ax.axhline(kernel, color="black", lw=1.2, label="NTK regression, same data")
+            ax.axhline(expected, color=PALETTE[1], ls="--", lw=1.2, label="eigenlearning")
+            ax.set_xscale("log")
+            ax.set_xlabel("hidden width")
+            ax.set_title(f"networks on $S^{{{config.network.d - 1}}}$, $n$ = {n}")
+        axes[0].set_ylabel("test MSE")
+        place_legend(fig, axes[0])
     return fig
 
 
@@ -409,6 +433,18 @@ EXPERIMENT = Experiment(
                 "and trained networks",
     config_cls=Config,
     run=run,
+    references=(
+        "Jacot, Gabriel & Hongler, Neural tangent kernel: convergence and generalization in "
+        "neural networks, NeurIPS 2018",
+        "Lee et al., Deep neural networks as Gaussian processes, ICLR 2018",
+        "Simon, Dickens, Karkada & DeWeese, The eigenlearning framework: a conservation law "
+        "perspective on kernel ridge regression and wide neural networks, TMLR 2023",
+        "Canatar, Bordelon & Pehlevan, Spectral bias and task-model alignment explain "
+        "generalization in kernel regression and infinitely wide neural networks, Nature "
+        "Communications 2021",
+        "Cohen, Malka & Ringel, Learning curves for overparametrized deep neural networks: "
+        "a field theory perspective, Physical Review Research 2021",
+    ),
     smoke={"d": 8, "n_min": 10, "n_max": 60, "n_points": 3, "lmax": 12, "gp.seeds": 3,
            "gp.n_test": 200, "network.d": 6, "network.widths": [16, 64], "network.n": [20],
            "network.seeds": 2, "network.max_steps": 200},

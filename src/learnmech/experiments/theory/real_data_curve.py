@@ -1,8 +1,9 @@
 """theory.real-data-curve: learning curves on real images predicted from an estimated spectrum.
 
 On real data the eigenfunctions of the kernel are unknown, so the spectrum is estimated
-(Bordelon, Canatar & Pehlevan 2020): on a pool of M training images, the eigenvalues of K/M
-estimate the operator's eigenvalues λ_i, and the target's power in mode i is
+(Bordelon, Canatar & Pehlevan 2020; :func:`learnmech.theory.estimate_spectrum`): on a pool of
+M training images, the eigenvalues of K/M estimate the operator's eigenvalues λ_i, and the
+target's power in mode i is
 v_i² = Σ_c (u_iᵀ y_c)²/M (u_i the unit eigenvectors, y_c the one-hot column of class c). The
 spectral formulas of :mod:`learnmech.theory.curves` then predict the test MSE of kernel
 regression trained on n ≪ M pool images, which is measured on the held-out test split (MSE
@@ -86,16 +87,6 @@ def _on_sphere(X):
     return X / np.maximum(norms, 1e-12) * np.sqrt(X.shape[1])
 
 
-def estimated_spectrum(K_pool, Y_pool):
-    """(λ (M,), v² (M,)): eigenvalues of K/M and the one-hot target's power per mode."""
-    import numpy as np
-
-    M = len(K_pool)
-    eigval, eigvec = np.linalg.eigh(K_pool / M)
-    power = ((eigvec.T @ Y_pool) ** 2).sum(axis=1) / M
-    return np.clip(eigval, 0.0, None), power
-
-
 def measure(config: Config, K_pool, Y_pool, K_test_pool, Y_test, sizes):
     """(MSE (seeds, k), KARE (seeds, k)) of kernel regression on pool subsets."""
     import numpy as np
@@ -120,7 +111,7 @@ def run(config: Config) -> Result:
     import numpy as np
 
     from learnmech.core.progress import bar
-    from learnmech.theory import curve_from_spectrum, fc_kernel
+    from learnmech.theory import curve_from_spectrum, estimate_spectrum, fc_kernel
 
     sizes = np.unique(np.geomspace(config.n_min, config.n_max, config.n_points).round()
                       .astype(int))
@@ -130,7 +121,7 @@ def run(config: Config) -> Result:
         X, Y, X_test, Y_test = prepare(config, name)
         K_pool = fc_kernel(X, X, **config.kernel.args())
         K_test_pool = fc_kernel(X_test, X, **config.kernel.args())
-        lam, power = estimated_spectrum(K_pool, Y)
+        lam, power = estimate_spectrum(K_pool, Y)
         predicted = curve_from_spectrum(lam, power, sizes, ridge=config.ridge)
         curve = curve_from_spectrum(lam, power, curve_n, ridge=config.ridge)
         mse, risk = measure(config, K_pool, Y, K_test_pool, Y_test, sizes)
@@ -156,33 +147,57 @@ def run(config: Config) -> Result:
 
 
 def _figure(config, sizes, curve_n, found) -> dict:
+    """The learning curve per data set and the estimated spectra."""
+    return {"real_data_curve": _curve_figure(config, sizes, curve_n, found),
+            "estimated_spectra": _spectra_figure(config, found)}
+
+
+def _curve_figure(config, sizes, curve_n, found):
+    """Predicted and measured test MSE against n, one panel per data set (log-log)."""
     import numpy as np
-    from matplotlib.figure import Figure
 
-    from learnmech.plots import style
+    from learnmech.plots import PALETTE, clipped_error_bars, new_figure, place_legend, style
 
-    style()
-    fig = Figure(figsize=(5.0 * len(found), 4.0))
-    axes = np.atleast_1d(fig.subplots(1, len(found)))
-    for ax, (name, (curve, mean, stderr, risk, _)) in zip(axes, found.items(), strict=True):
-        ax.plot(curve_n, curve, lw=1.6, label="eigenlearning (estimated spectrum)")
-        ax.errorbar(sizes, mean, yerr=2 * stderr, fmt="o", color="k", ms=4, capsize=2,
-                    label=f"kernel regression ({config.seeds} seeds, ±2 SE)")
-        ax.plot(sizes, risk, "x", color="C3", label="KARE (training data only)")
-        ax.set(xscale="log", yscale="log", xlabel="training-set size n",
-               ylabel="test MSE (one-hot, summed over classes)", title=name)
-        ax.legend(fontsize=8)
-    figures = {"real_data_curve": fig}
-    fig = Figure(figsize=(5.2, 3.8))
-    ax = fig.subplots()
-    for name, (*_, lam) in found.items():
-        ranked = np.sort(lam)[::-1]
-        ax.loglog(np.arange(1, len(ranked) + 1), np.maximum(ranked, 1e-300), label=name)
-    ax.set(xlabel="rank i", ylabel="eigenvalue of K/M",
-           title=f"estimated spectra (M = {config.spectrum_n})")
-    ax.legend(fontsize=8)
-    figures["estimated_spectra"] = fig
-    return figures
+    with style():
+        fig = new_figure((3.8 * len(found), 3.3))
+        axes = np.atleast_1d(fig.subplots(1, len(found)))
+        for ax, (name, (curve, mean, stderr, risk, _)) in zip(axes, found.items(), strict=True):
+            ax.plot(curve_n, curve, color=PALETTE[0], lw=1.6,
+                    label="eigenlearning (estimated spectrum)")
+            ax.errorbar(sizes, mean, yerr=clipped_error_bars(mean, 2 * stderr, (0.0, None)),
+                        fmt="o", color="black", ms=4, capsize=2,
+                        label=f"kernel regression ({config.seeds} seeds, ±2 SE)")
+            ax.plot(sizes, risk, "x", color=PALETTE[1], label="KARE (training data only)")
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xlabel("training-set size $n$ (images)")
+            ax.set_title(name)
+        axes[0].set_ylabel("test MSE (one-hot, summed over classes)")
+        place_legend(fig, axes[0])
+    return fig
+
+
+def _spectra_figure(config, found):
+    """The eigenvalues of K/M by rank, one line per data set (log-log)."""
+    import numpy as np
+
+    from learnmech.plots import new_figure, place_legend, series_style, style
+
+    with style():
+        fig = new_figure((4.5, 3.2))
+        ax = fig.subplots()
+        for i, (name, (*_, lam)) in enumerate(found.items()):
+            ranked = np.sort(lam)[::-1]
+            sty = series_style(i)
+            ax.plot(np.arange(1, len(ranked) + 1), np.maximum(ranked, 1e-300), label=name,
+                    color=sty["color"], ls=sty["linestyle"])
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("rank $i$ of the eigenvalue")
+        ax.set_ylabel("eigenvalue of $K/M$")
+        ax.set_title(f"estimated spectra ($M$ = {config.spectrum_n} images)")
+        place_legend(fig, ax)
+    return fig
 
 
 def _notes(summary: dict, config: Config) -> str:
@@ -207,6 +222,14 @@ EXPERIMENT = Experiment(
                 "estimated spectrum",
     config_cls=Config,
     run=run,
+    references=(
+        "Bordelon, Canatar & Pehlevan, Spectrum dependent learning curves in kernel "
+        "regression and wide neural networks, ICML 2020",
+        "Simon, Dickens, Karkada & DeWeese, The eigenlearning framework: a conservation law "
+        "perspective on kernel ridge regression and wide neural networks, TMLR 2023",
+        "Jacot, Şimşek, Spadaro, Hongler & Gabriel, Kernel alignment risk estimator: risk "
+        "prediction from training data, NeurIPS 2020",
+    ),
     smoke={"datasets": ["digits"], "spectrum_n": 200, "n_min": 10, "n_max": 60, "n_points": 3,
            "seeds": 2, "n_test": 100},
 )

@@ -80,6 +80,7 @@ def _sweep_csv(plan: SweepPlan, rows: list[dict[str, Any]]) -> str:
 def _write_figures(plan: SweepPlan, rows: list[dict[str, Any]]) -> None:
     """figures/<metric>.png for every varying numeric metric (PNG only: speed); none for a
     seeds-only sweep."""
+    from learnmech.plots.quantities import key_label, quantity_range, words
     from learnmech.plots.sweeps import sweep_interval_plot
     from learnmech.plots.theme import save
 
@@ -114,8 +115,9 @@ def _write_figures(plan: SweepPlan, rows: list[dict[str, Any]]) -> None:
         figure = sweep_interval_plot(
             x_values if numeric_x else None, means, halves, labels=labels,
             categories=None if numeric_x else [value_text(v) for v in x_values],
-            xlabel=x_key or "", ylabel=metric,
-            title=f"{metric}: mean and 95 % interval over {len(plan.seeds)} seed(s)",
+            xlabel=key_label(plan.experiment.config_cls, x_key) if x_key else "",
+            ylabel=words(metric), bounds=quantity_range(metric),
+            title=f"mean and 95 % interval over {len(plan.seeds)} seed(s)",
         )
         save(figure, folder / f"{SAFE.sub('_', metric)}.png", dpi=110)
 

@@ -26,7 +26,11 @@ Numerics
 Every backend returns, in float64, a finite matrix with ``|K(x, x')| <= √K(x, x) √K(x', x')``
 that is positive semi-definite to rounding, for any depth and any input norms whose first-layer
 variance fits float64 (checked to depth 1000 and norms 1e-150 … 1e150 for every activation in
-``tests/theory/test_kernels_numerics.py``). The means: correlations clipped to ``[−1, 1]``
+``tests/theory/test_kernels_numerics.py``) — except that activations whose layer map is
+integrated numerically (tanh, softplus, sigmoid, callable pairs) refuse pre-activation
+variances ``Σ^l(x, x)`` above :data:`~learnmech.theory.kernels.quadrature.Q_MAX` = 1e12, where
+the quadrature is not checked (an :class:`~learnmech.core.errors.InputError` naming the input,
+or ``sigma_w2`` for :func:`dot_product_kernel`). The means: correlations clipped to ``[−1, 1]``
 before every layer, products of variances rescaled by exact powers of two
 (:mod:`~learnmech.theory.kernels.numerics`; bit-identical to the plain formulas wherever those
 do not overflow), erf's ``E[φ'φ']`` in a cancellation-free form, a final Cauchy–Schwarz clip
@@ -45,8 +49,15 @@ This module is the dispatcher: it checks arguments and picks a backend. The conc
 
 * :mod:`~learnmech.theory.kernels.recursion` — argument checks, the layer-map dispatch and the
   depth recursion (the layer-by-layer numpy path);
-* :mod:`~learnmech.theory.kernels.closed_forms` — ReLU, erf and linear layer maps;
-* :mod:`~learnmech.theory.kernels.quadrature` — the polar Gauss rule for any other activation;
+* :mod:`~learnmech.theory.kernels.closed_forms` — ReLU, erf, GELU and linear layer maps;
+* :mod:`~learnmech.theory.kernels.activations` — tanh, softplus, sigmoid (and the closed
+  forms' activations, for checks) with three derivatives;
+* :mod:`~learnmech.theory.kernels.quadrature` — the variance-aware nested Gauss rule for any
+  activation (≤ 2e-13 relative up to variance 1e6, checked to :data:`~.quadrature.Q_MAX`);
+* :mod:`~learnmech.theory.kernels.table` — tanh's and softplus' layer maps tabulated once
+  (sigmoid's through tanh's), cached on disk, interpolated within 1e-7;
+* :mod:`~learnmech.theory.kernels.surrogate` and :mod:`~learnmech.theory.kernels.tabulated`
+  — per-block Chebyshev surrogates of the tables and the numpy backend that runs them;
 * :mod:`~learnmech.theory.kernels.fused` — the numba pass for closed forms (numpy backend);
 * :mod:`~learnmech.theory.kernels.torch_backend` — the torch backend (imported on demand).
 
@@ -64,6 +75,7 @@ from __future__ import annotations
 import numpy as np
 
 from learnmech.theory._validate import check_array, check_choice, check_int, fail
+from learnmech.theory.kernels.activations import TABULATED
 from learnmech.theory.kernels.closed_forms import CLOSED_FORM
 from learnmech.theory.kernels.numerics import flush_subnormal
 from learnmech.theory.kernels.quadrature import ArrayFn
@@ -72,6 +84,7 @@ from learnmech.theory.kernels.recursion import (
     check_kind,
     check_matrix,
     check_sigmas,
+    check_variances,
     diagonal_recursion,
     layered_kernel,
     recurse,
@@ -115,7 +128,10 @@ def fc_kernel(
         Number of dense layers ``L >= 1`` (``L − 1`` nonlinearities).
     activation : str or (callable, callable)
         One of :data:`ACTIVATIONS` or a pair ``(phi, dphi)`` of elementwise functions.
-        ``"relu"``, ``"erf"`` and ``"linear"`` use closed forms, the rest quadrature.
+        ``"relu"``, ``"erf"``, ``"gelu"`` and ``"linear"`` use closed forms; ``"tanh"``,
+        ``"softplus"`` and ``"sigmoid"`` tabulated layer maps (within 1e-7 of the exact map
+        per layer, ~1e-8 on a depth-5 NTK; quadrature for variances beyond the tables);
+        a pair the quadrature (slow: ~0.5 ms an entry and layer).
     sigma_w2 : float
         Weight variance ``σ_w² > 0``.
     sigma_b2 : float
@@ -127,14 +143,17 @@ def fc_kernel(
     block_rows : int, optional
         Rows of ``X1`` processed at once. ``None`` picks a default: 256 for the numpy backend
         with a closed-form activation (the kernel is written in place, no working memory beyond
-        the result), 2048 for quadrature activations (working memory ``O(block_rows · n2)``),
-        and for the torch backend as many rows as fit a 256 MiB working budget.
+        the result), as many as fit a 256 MiB working array for tabulated activations (each
+        block gets its own surrogates), 2048 for a callable pair (working memory
+        ``O(block_rows · n2)``), and for the torch backend as many rows as fit a 256 MiB
+        working budget.
     backend : {"numpy", "torch"}
-        ``"numpy"`` (default) returns a float64 ndarray; ``"relu"``, ``"erf"`` and ``"linear"``
-        run a fused numba kernel (:mod:`learnmech.theory.kernels.fused`: one pass over the
-        result whatever the depth), other activations the quadrature. ``"torch"``
-        (:mod:`learnmech.theory.kernels.torch_backend`, closed-form activations only) returns
-        a ``torch.Tensor`` on ``device``, for large n or a GPU.
+        ``"numpy"`` (default) returns a float64 ndarray; closed forms run a fused numba kernel
+        (:mod:`learnmech.theory.kernels.fused`: one pass over the result whatever the depth),
+        tabulated activations per-block surrogates (:mod:`~.tabulated`, 3–4x ReLU's time at
+        n = 1000, depth 5; ``benchmarks/kernel_any_activation.py``), a callable pair the
+        quadrature. ``"torch"`` (:mod:`learnmech.theory.kernels.torch_backend`, every named
+        activation) returns a ``torch.Tensor`` on ``device``, for large n or a GPU.
     device : str or torch.device, optional
         torch backend only: where to compute and keep the result (default ``"cpu"``).
         Working memory besides the result and inputs is bounded by the row blocks
@@ -174,9 +193,9 @@ def fc_kernel(
     if backend == "torch":
         from learnmech.theory.kernels.torch_backend import fc_kernel_torch
 
-        if phi is not None:
-            raise fail("activation", f"one of the closed-form activations {CLOSED_FORM} for "
-                       "backend='torch' (use backend='numpy', quadrature, for the others)", name)
+        if name not in CLOSED_FORM + TABULATED:
+            raise fail("activation", f"one of {CLOSED_FORM + TABULATED} for backend='torch' "
+                       "(a callable pair runs on backend='numpy', by quadrature)", name)
         return fc_kernel_torch(X1, X2, depth=depth, activation=name, sigma_w2=w2,
                                sigma_b2=b2, kind=kind, block_rows=block_rows, device=device,
                                dtype=dtype)
@@ -192,6 +211,11 @@ def fc_kernel(
 
         return fused_kernel(A, None if same else B, name=name, depth=depth, w2=w2, b2=b2,
                             kind=kind, block_rows=block_rows or FUSED_BLOCK_ROWS)
+    if name in TABULATED:
+        from learnmech.theory.kernels.tabulated import tabulated_kernel
+
+        return tabulated_kernel(A, None if same else B, name=name, depth=depth, w2=w2, b2=b2,
+                                kind=kind, block_rows=block_rows)
     return layered_kernel(A, B, same, name=name, phi=phi, dphi=dphi, depth=depth, w2=w2, b2=b2,
                           kind=kind, block_rows=block_rows or _QUAD_BLOCK_ROWS)
 
@@ -226,8 +250,8 @@ def dot_product_kernel(
     """Kernel of unit-norm inputs in dimension ``d`` as a function of ``t = x·x'``.
 
     ``Σ¹ = σ_w² t/d + σ_b²`` with diagonal ``σ_w²/d + σ_b²``; then the layer recursion of the
-    module docstring. For ``relu``, ``erf`` and ``linear`` the closed forms accept complex ``t``
-    (analytic in ``t`` for ``|t| < 1``, with ``k(conj t) = conj k(t)``).
+    module docstring. For ``relu``, ``erf``, ``gelu`` and ``linear`` the closed forms accept
+    complex ``t`` (analytic in ``t`` for ``|t| < 1``, with ``k(conj t) = conj k(t)``).
 
     Parameters
     ----------
@@ -238,7 +262,7 @@ def dot_product_kernel(
     depth : int
         Number of dense layers ``L >= 1``.
     activation : str or (callable, callable)
-        As in :func:`fc_kernel`; quadrature activations accept real ``t`` only.
+        As in :func:`fc_kernel`; tabulated activations and pairs accept real ``t`` only.
     sigma_w2, sigma_b2 : float
         Weight (``> 0``) and bias (``>= 0``) variances.
     kind : {"ntk", "nngp"}
@@ -258,7 +282,7 @@ def dot_product_kernel(
     if np.iscomplexobj(t_arr):
         if phi is not None:
             raise fail("t", f"real for activation {name!r} (complex t needs a closed-form "
-                       f"activation {CLOSED_FORM}; quadrature supports real t only)",
+                       f"activation {CLOSED_FORM}; tables and quadrature take real t only)",
                        got="complex t")
     else:
         t_arr = np.clip(t_arr, -1.0, 1.0)
@@ -268,6 +292,7 @@ def dot_product_kernel(
         which = "NTK Θ" if kind == "ntk" else "NNGP Σ"
         raise fail("depth", f"<= {diag.overflow[0] - 1} for these variances (the {which}^l(1) "
                    f"exceeds the largest float64 at layer l = {diag.overflow[0]})", depth)
+    check_variances("sigma_w2", diag, name, phi, depth)
     q_layers = [np.asarray(x) for x in diag.q_layers]
     k = np.asarray(recurse(name, phi, dphi, q_layers, q_layers, w2 * t_arr / d + b2, **rec))
     if np.iscomplexobj(k):

@@ -1,4 +1,4 @@
-"""Fused numba pass for the closed-form layer recursions (ReLU, erf, linear), in place.
+"""Fused numba pass for the closed-form layer recursions (ReLU, erf, GELU, linear), in place.
 
 The numpy backend of :func:`learnmech.theory.kernels.fc_kernel` writes the Gram matrix
 ``x·x'`` straight into the output array (one BLAS call per row block, :func:`fused_kernel`) and
@@ -13,6 +13,9 @@ however deep the network. The formulas are those of
 * erf: the same ``c``, ``a = c h1 h2``, ``E[φφ] = (2/π) arcsin a``,
   ``1 − a² = α1 + α2 − α1 α2 + (h1 h2)² (1 − c)(1 + c)``,
   ``E[φ'φ'] = (4/π) √α1 √α2 / √(1 − a²)`` (``α = 1/(1+2q)``, ``h = √(2q/(1+2q))``);
+* GELU: the same ``c``, ``r = c h1 h2``, ``ω = α1 + α2 − α1 α2 + (h1 h2)² (1 − c)(1 + c)``
+  (``α = 1/(1+q)``, ``h = √(q/(1+q))``), ``E[φφ]`` and ``E[φ'φ']`` as in
+  :func:`~learnmech.theory.kernels.closed_forms.gelu_moments`;
 * linear: ``E[φφ] = Σ``, ``E[φ'φ'] = 1``,
 
 so the inner loop has no per-entry division by a norm. Each result is finally clipped to
@@ -44,7 +47,7 @@ __all__ = ["ACT_CODES", "FUSED_BLOCK_ROWS", "fused_kernel", "fused_rows", "mirro
 FUSED_BLOCK_ROWS = 256
 
 #: Activation name -> integer code used inside the compiled kernels.
-ACT_CODES = {"linear": 0, "relu": 1, "erf": 2}
+ACT_CODES = {"linear": 0, "relu": 1, "erf": 2, "gelu": 3}
 
 # fastmath without reassociation: FMA contraction and no NaN/inf/signed-zero bookkeeping.
 _FM = {"contract", "nnan", "ninf", "nsz"}
@@ -185,6 +188,27 @@ def _erf_layer(sig, the, m, ia, fa, aa, ha, ib, fb, ab, hb, w2, b2):
 
 
 @njit(inline="always", **_JIT)
+def _gelu_layer(sig, the, m, ia, ga, aa, ra, ha, ib, gb, ab, rb, hb, w2, b2):
+    """One GELU layer on a tile (:func:`~learnmech.theory.kernels.closed_forms.gelu_moments`);
+    ``(i, g, a, r, h)`` = ``(q^{-1/2}, √q, α, √α, h)`` of the row point and of the columns."""
+    for j in range(m):
+        c = min(max(sig[j] * ia * ib[j], -1.0), 1.0)
+        norm = ga * gb[j]
+        hh = ha * hb[j]
+        r = c * hh
+        a2 = ab[j]
+        omega = aa + a2 - aa * a2 + hh * hh * ((1.0 - c) * (1.0 + c))
+        root = math.sqrt(omega)
+        arc = asin_fast(r) * _INV_2PI
+        e_phi = norm * c * (0.25 + arc) + _INV_2PI * (norm * hh * omega
+                                                       + r * r * (ra * rb[j])) / root
+        e_dphi = 0.25 + arc + _INV_2PI * r * ((aa + a2) + aa * a2 / omega) / root
+        s_new = w2 * e_phi + b2
+        the[j] = s_new + w2 * e_dphi * the[j]
+        sig[j] = s_new
+
+
+@njit(inline="always", **_JIT)
 def _linear_layer(sig, the, m, w2, b2):
     for j in range(m):
         s_new = w2 * sig[j] + b2
@@ -244,6 +268,12 @@ def fused_rows(out, r0, r1, c0, d, w2, b2, act, ntk, row_f, col_f, row_root, col
                                row_f[layer, 2, r], row_f[layer, 3, r], col_f[layer, 0, j0:j1],
                                col_f[layer, 1, j0:j1], col_f[layer, 2, j0:j1],
                                col_f[layer, 3, j0:j1], w2, b2)
+                elif act == 3:
+                    _gelu_layer(sig, the, m, row_f[layer, 0, r], row_f[layer, 1, r],
+                                row_f[layer, 2, r], row_f[layer, 3, r], row_f[layer, 4, r],
+                                col_f[layer, 0, j0:j1], col_f[layer, 1, j0:j1],
+                                col_f[layer, 2, j0:j1], col_f[layer, 3, j0:j1],
+                                col_f[layer, 4, j0:j1], w2, b2)
                 else:
                     _linear_layer(sig, the, m, w2, b2)
             src = the if ntk else sig

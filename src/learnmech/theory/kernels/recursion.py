@@ -2,11 +2,14 @@
 
 Conventions and formulas: :mod:`learnmech.theory.kernels` (Σ¹ = σ_w² x·x'/d + σ_b², then per
 nonlinear layer Σ ← σ_w² E[φφ] + σ_b², Θ ← Σ_new + σ_w² E[φ'φ'] Θ). The layer map is the
-closed form (:mod:`~learnmech.theory.kernels.closed_forms`) for ``relu``, ``erf`` and
-``linear`` and the polar quadrature (:mod:`~learnmech.theory.kernels.quadrature`) otherwise.
-This module is the layer-by-layer numpy path (the one quadrature activations take and the
-reference the fused and torch backends are tested against); backends import it, never the
-package's dispatcher.
+closed form (:mod:`~learnmech.theory.kernels.closed_forms`) for ``relu``, ``erf``, ``gelu`` and
+``linear``, the table (:mod:`~learnmech.theory.kernels.table`) for ``tanh``, ``softplus`` and
+``sigmoid``, and the quadrature (:mod:`~learnmech.theory.kernels.quadrature`) for a callable
+pair. This module is the layer-by-layer numpy path (the one callable pairs take, and the
+reference the fused, tabulated and torch backends are tested against); backends import it,
+never the package's dispatcher. Activations integrated numerically (tables beyond their range,
+callable pairs) are refused for pre-activation variances above
+:data:`~learnmech.theory.kernels.quadrature.Q_MAX`, where the quadrature is not checked.
 """
 
 from __future__ import annotations
@@ -17,19 +20,27 @@ from typing import NamedTuple
 import numpy as np
 
 from learnmech.theory._validate import check_array, check_choice, check_float, fail
+from learnmech.theory.kernels.activations import FAMILIES, KINKED, PAIRS, TABULATED
 from learnmech.theory.kernels.closed_forms import CLOSED_FORM, closed_form_layer
 from learnmech.theory.kernels.numerics import cauchy_schwarz_clip, flush_subnormal
-from learnmech.theory.kernels.quadrature import QUADRATURE, ArrayFn, quadrature_layer
+from learnmech.theory.kernels.quadrature import (
+    Q_MAX,
+    ArrayFn,
+    diagonal_moments,
+    pair_moments,
+    quadrature_layer,
+)
 
 __all__ = [
     "ACTIVATIONS", "KINDS", "FLOAT64_MAX", "Diagonals", "check_sigmas", "check_kind",
     "resolve_activation", "check_matrix", "layer", "recurse", "diagonal_recursion",
-    "first_layer_diagonal", "point_diagonals", "layered_kernel",
+    "first_layer_diagonal", "point_diagonals", "layered_kernel", "diagonal_layer",
+    "check_variances", "reference_kernel",
 ]
 
 #: Activation names accepted by :func:`~learnmech.theory.kernels.fc_kernel` and
 #: :func:`~learnmech.theory.kernels.dot_product_kernel`.
-ACTIVATIONS: tuple[str, ...] = CLOSED_FORM + tuple(QUADRATURE)
+ACTIVATIONS: tuple[str, ...] = CLOSED_FORM + TABULATED
 
 #: Kernel kinds: the NNGP ``Σ^L`` or the NTK ``Θ^L``.
 KINDS = ("nngp", "ntk")
@@ -55,13 +66,14 @@ def check_kind(kind: object) -> str:
 
 
 def resolve_activation(activation: object) -> tuple[str, ArrayFn | None, ArrayFn | None]:
-    """``(name, phi, dphi)``; ``phi`` is None for closed-form activations."""
+    """``(name, phi, dphi)``; ``phi`` is None for closed-form activations (a callable pair is
+    named ``"custom"``)."""
     if isinstance(activation, str):
         name = activation.lower()
         if name in CLOSED_FORM:
             return name, None, None
-        if name in QUADRATURE:
-            phi, dphi = QUADRATURE[name]
+        if name in TABULATED:
+            phi, dphi = PAIRS[name]
             return name, phi, dphi
     elif (
         isinstance(activation, tuple | list)
@@ -95,11 +107,31 @@ def layer(
     s22: np.ndarray,
     s12: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(E[φ(u)φ(v)], E[φ'(u)φ'(v)])`` of one layer: closed form if ``phi`` is None."""
+    """``(E[φ(u)φ(v)], E[φ'(u)φ'(v)])`` of one layer: closed form, table or quadrature."""
     if phi is None:
         return closed_form_layer(name, s11, s22, s12)
+    if name in TABULATED:
+        from learnmech.theory.kernels.table import table_layer  # numba, on first use
+
+        return table_layer(name, s11, s22, s12)
     assert dphi is not None
     return quadrature_layer(phi, dphi, s11, s22, s12)
+
+
+def diagonal_layer(
+    name: str, phi: ArrayFn | None, dphi: ArrayFn | None, q: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`layer` at ``x = x'`` (``Σ11 = Σ22 = Σ12 = q``): ``(E[φ(u)²], E[φ'(u)²])``, a
+    one-dimensional integral for tabulated activations and callable pairs."""
+    if phi is None:
+        return closed_form_layer(name, q, q, q)
+    if name in TABULATED:
+        from learnmech.theory.kernels.table import table_diagonal  # numba, on first use
+
+        return table_diagonal(name, q)
+    assert dphi is not None
+    e_phi, e_dphi = diagonal_moments(lambda x: (phi(x), dphi(x)), (0, 1), q)
+    return e_phi, e_dphi
 
 
 def recurse(
@@ -175,7 +207,9 @@ def diagonal_recursion(
         for lay in range(1, depth):
             if overflow is not None:
                 break
-            e_phi, e_dphi = layer(name, phi, dphi, q, q, q)
+            if phi is not None and not np.all(np.abs(q) <= Q_MAX):
+                break  # beyond the quadrature's range: check_variances refuses it
+            e_phi, e_dphi = diagonal_layer(name, phi, dphi, q)
             q = sigma_w2 * e_phi + sigma_b2
             if kind == "ntk":
                 theta = q + sigma_w2 * e_dphi * theta
@@ -183,6 +217,25 @@ def diagonal_recursion(
                 q_layers.append(q)
             overflow = _first_over(theta if kind == "ntk" else q, lay + 1, limit)
     return Diagonals(q_layers, theta if kind == "ntk" else q, overflow)
+
+
+def check_variances(arg: str, diag: Diagonals, name: str, phi: ArrayFn | None,
+                    depth: int, X: np.ndarray | None = None) -> None:
+    """Refuse variances ``Σ^l(x, x)`` above :data:`~.quadrature.Q_MAX` for an activation
+    integrated numerically (``phi`` not None), naming argument ``arg`` (``X``: its rows, whose
+    norm the message gives)."""
+    if phi is None:
+        return
+    for lay, q in enumerate(diag.q_layers[: max(depth - 1, 0)], start=1):
+        q = np.atleast_1d(q)
+        if np.all(q <= Q_MAX):
+            continue
+        i = int(np.argmax(~(q <= Q_MAX)))
+        where = f"row {i} of {arg}, ‖x‖ = {_norm(X[i]):.3g}, " if X is not None else ""
+        raise fail(arg, f"such that every pre-activation variance Σ^l(x, x) is <= {Q_MAX:g} "
+                   f"for activation {name!r} (its layer map is computed by quadrature, "
+                   f"checked to 1e-10 only up to there; scale the inputs or the variances "
+                   f"down)", got=f"{where}Σ^{lay}(x, x) = {float(q[i]):.3g}")
 
 
 def _first_over(values: np.ndarray, lay: int, limit: float) -> tuple[int, int] | None:
@@ -211,6 +264,7 @@ def point_diagonals(
     diag = diagonal_recursion(name, phi, dphi, first_layer_diagonal(X, w2, b2), depth=depth,
                               sigma_w2=w2, sigma_b2=b2, kind=kind, limit=limit)
     if diag.overflow is None:
+        check_variances(arg, diag, name, phi, depth, X)
         return diag
     lay, i = diag.overflow
     bad = (diag.kernel if lay == depth else diag.q_layers[-1])[i]
@@ -277,3 +331,37 @@ def layered_kernel(
     if same:
         np.fill_diagonal(out, rows.kernel)
     return flush_subnormal(out)
+
+
+def reference_kernel(
+    X: np.ndarray, Y: np.ndarray, *, name: str, depth: int, w2: float, b2: float, kind: str,
+    n_nodes: int = 96,
+) -> np.ndarray:
+    """The kernel (n1, n2) of ``X`` (n1, d) and ``Y`` (n2, d) for a named activation of
+    :data:`~.activations.FAMILIES`, every layer map by the quadrature alone with ``n_nodes``
+    nodes a piece (three times the default; no table, no surrogate): the high-precision
+    reference the tables are checked against (about 5 ms an entry and layer; closed forms
+    too, by their families)."""
+    family = FAMILIES[name]
+    kinked = name in KINKED
+    d = X.shape[1]
+
+    def diagonals(Z: np.ndarray) -> list[np.ndarray]:
+        q = [first_layer_diagonal(Z, w2, b2)]
+        for _ in range(depth - 1):
+            q.append(w2 * diagonal_moments(family, (0,), q[-1], n_nodes=n_nodes)[0] + b2)
+        return q
+
+    qx, qy = diagonals(X), diagonals(Y)
+    equal = np.all(X[:, None, :] == Y[None, :, :], axis=2)  # x = x': exactly c = 1
+    sigma = w2 * (X @ Y.T) / d + b2
+    theta = sigma
+    for lay in range(1, depth):
+        sigma = np.where(equal, qx[lay - 1][:, None], sigma)
+        e_phi, e_dphi = pair_moments(family, (0, 1), qx[lay - 1][:, None],
+                                     qy[lay - 1][None, :], sigma, n_nodes=n_nodes,
+                                     kinked=kinked)
+        sigma_new = w2 * e_phi + b2
+        theta = sigma_new + w2 * e_dphi * theta
+        sigma = sigma_new
+    return theta if kind == "ntk" else sigma

@@ -1,4 +1,4 @@
-"""Torch backend of :func:`learnmech.theory.kernels.fc_kernel` (closed-form activations).
+"""Torch backend of :func:`learnmech.theory.kernels.fc_kernel` (every named activation).
 
 Same recursion and conventions as :mod:`learnmech.theory.kernels` (NTK parameterisation, the
 first layer divides ``x·x'`` by ``d``, depth = number of dense layers); the per-layer formulas
@@ -13,6 +13,11 @@ Memory: the result ``(n1, n2)`` lives on ``device``; each row block holds at mos
 ≤ 0.3 GiB — it fits a 24 GiB GPU. With ``X2`` omitted only blocks on and above the diagonal
 are computed and the lower triangle is copied from them (exactly symmetric, half the work).
 
+Tabulated activations (tanh, softplus, sigmoid) run the scheme of
+:mod:`learnmech.theory.kernels.tabulated` in torch ops (:func:`_tabulated_torch`): each block's
+surrogate is fitted on the CPU (a few hundred table samples) and evaluated on ``device`` by
+Horner's rule; a block without a surrogate takes the table entry by entry on the CPU.
+
 This module imports torch at load; the dispatcher :mod:`learnmech.theory.kernels` imports it
 only when ``backend="torch"`` is asked for. It imports the recursion and the fused backend,
 never the dispatcher.
@@ -26,6 +31,7 @@ import numpy as np
 import torch
 
 from learnmech.theory._validate import fail
+from learnmech.theory.kernels.activations import TABULATED
 from learnmech.theory.kernels.closed_forms import layer_factors
 from learnmech.theory.kernels.recursion import check_matrix, point_diagonals
 
@@ -48,8 +54,9 @@ def fc_kernel_torch(
     """NNGP (``kind="nngp"``) or NTK Gram matrix of a depth-``depth`` network, in torch.
 
     Called by :func:`~learnmech.theory.kernels.fc_kernel` with ``backend="torch"``, which
-    validates ``depth``, the variances, ``kind`` and ``activation`` (one of ``"relu"``,
-    ``"erf"``, ``"linear"``).
+    validates ``depth``, the variances, ``kind`` and ``activation`` (a closed form: ``"relu"``,
+    ``"erf"``, ``"gelu"``, ``"linear"``; the tabulated ones go to
+    :func:`_tabulated_torch`).
 
     Parameters
     ----------
@@ -84,6 +91,10 @@ def fc_kernel_torch(
     if B.shape[1] != A.shape[1]:
         raise fail("X2", f"of shape (n2, {A.shape[1]}): the same number of columns as X1",
                    got=f"shape {tuple(B.shape)}")
+    if activation in TABULATED:
+        return _tabulated_torch(A, None if same else B, name=activation, depth=depth,
+                                w2=float(sigma_w2), b2=float(sigma_b2), kind=kind,
+                                block_rows=block_rows, cpu_fused=cpu_fused)
     if cpu_fused and dev.type == "cpu" and dt == torch.float64:
         from learnmech.theory.kernels.fused import FUSED_BLOCK_ROWS, fused_kernel
 
@@ -173,6 +184,8 @@ def _block_kernel(
             sigma, e_dphi = _relu_layer(sigma, r[0], c[0], r[1], c[1], w2, b2)
         elif name == "erf":
             sigma, e_dphi = _erf_layer(sigma, r, c, w2, b2)
+        elif name == "gelu":
+            sigma, e_dphi = _gelu_layer(sigma, r, c, w2, b2)
         else:
             sigma, e_dphi = sigma * w2 + b2, w2
         if theta is not None:  # Θ ← Σ_new + σ_w² E[φ'φ'] Θ
@@ -203,6 +216,23 @@ def _erf_layer(sigma, r, c, w2, b2):
     one_minus_a2 = r[2] + c[2] - r[2] * c[2] + hh * hh * ((1.0 - rho) * (1.0 + rho))
     e_dphi = (4.0 * w2 / math.pi) * (r[1] * c[1]) / torch.sqrt(one_minus_a2)
     return (2.0 * w2 / math.pi) * torch.asin(rho * hh) + b2, e_dphi
+
+
+def _gelu_layer(sigma, r, c, w2, b2):
+    """(σ_w² E[φφ] + σ_b², σ_w² E[φ'φ']) of one GELU layer
+    (:func:`~learnmech.theory.kernels.closed_forms.gelu_moments`): ``r``, ``c`` hold
+    ``(q^{-1/2}, √q, α, √α, h)`` of the rows and columns."""
+    rho = (sigma * r[0] * c[0]).clamp(-1.0, 1.0)
+    norm = r[1] * c[1]
+    hh = r[4] * c[4]
+    a = rho * hh
+    omega = r[2] + c[2] - r[2] * c[2] + hh * hh * ((1.0 - rho) * (1.0 + rho))
+    root = torch.sqrt(omega)
+    arc = torch.asin(a) / (2 * math.pi)
+    e_phi = norm * rho * (0.25 + arc) + (norm * hh * omega + a * a * (r[3] * c[3])) / (
+        2 * math.pi * root)
+    e_dphi = 0.25 + arc + a * ((r[2] + c[2]) + r[2] * c[2] / omega) / (2 * math.pi * root)
+    return w2 * e_phi + b2, w2 * e_dphi
 
 
 _COMPILED: dict = {}  # "fn": the compiled _block_kernel, once per process; "failed": a reason
@@ -265,3 +295,139 @@ def default_block_rows(n2: int, device: torch.device, dtype: torch.dtype) -> int
     if device.type == "cpu":
         budget = min(budget, _CPU_BLOCK_ENTRIES // max(n2, 1))
     return max(1, budget)
+
+
+# --------------------------------------------------------------------------------------------
+# tabulated activations
+# --------------------------------------------------------------------------------------------
+
+
+def _tabulated_torch(A: torch.Tensor, B: torch.Tensor | None, *, name: str, depth: int,
+                     w2: float, b2: float, kind: str, block_rows: int | None,
+                     cpu_fused: bool) -> torch.Tensor:
+    """Tabulated activation ``name`` (:mod:`~learnmech.theory.kernels.tabulated`) in torch;
+    ``A`` (n1, d) and ``B`` (n2, d) already on their device and dtype (``B`` None: ``B = A``).
+    On a CPU in float64 with ``cpu_fused`` the numpy backend does the work (zero-copy)."""
+    from learnmech.theory.kernels.activations import PAIRS
+    from learnmech.theory.kernels.tabulated import layer_points, tabulated_kernel
+
+    dev, dt = A.device, A.dtype
+    same = B is None
+    if cpu_fused and dev.type == "cpu" and dt == torch.float64:
+        return torch.from_numpy(tabulated_kernel(
+            A.numpy(), None if same else B.numpy(), name=name, depth=depth, w2=w2, b2=b2,
+            kind=kind, block_rows=block_rows))
+    B = A if same else B
+    n1, n2, d = A.shape[0], B.shape[0], A.shape[1]
+    phi, dphi = PAIRS[name]
+    kw = {"name": name, "phi": phi, "dphi": dphi, "depth": depth, "w2": w2, "b2": b2,
+          "kind": kind, "limit": float(torch.finfo(dt).max),
+          "dtype_name": str(dt).removeprefix("torch.")}
+    An = A.detach().to("cpu", torch.float64).numpy()
+    rows_diag = point_diagonals("X1", An, **kw)
+    cols_diag = rows_diag if same else point_diagonals(
+        "X2", B.detach().to("cpu", torch.float64).numpy(), **kw)
+    row_pts = layer_points(name, rows_diag.q_layers, depth)
+    col_pts = row_pts if same else layer_points(name, cols_diag.q_layers, depth)
+    if block_rows is None:
+        block_rows = default_block_rows(n2, dev, dt)
+    out = torch.empty((n1, n2), dtype=dt, device=dev)
+    tiny = float(torch.finfo(dt).tiny)
+    row_k = np.asarray(rows_diag.kernel, np.float64)
+    col_k = row_k if same else np.asarray(cols_diag.kernel, np.float64)
+    row_k, col_k = np.where(row_k < tiny, 0.0, row_k), np.where(col_k < tiny, 0.0, col_k)
+
+    def tensor(a: np.ndarray) -> torch.Tensor:
+        return torch.as_tensor(np.ascontiguousarray(a), dtype=dt, device=dev)
+
+    root_r, root_c, diag = tensor(np.sqrt(row_k)), tensor(np.sqrt(col_k)), tensor(row_k)
+    for i0 in range(0, n1, block_rows):
+        i1 = min(i0 + block_rows, n1)
+        c0 = i0 if same else 0
+        S = (A[i0:i1] @ B[c0:].T) * (w2 / d) + b2
+        mask = _computed(i1 - i0, n2 - c0, same, dev)
+        K = _tabulated_block(name, S, mask, row_pts, col_pts, i0, c0, w2, b2, kind == "ntk",
+                             tensor)
+        bound = root_r[i0:i1, None] * root_c[None, c0:]
+        K = torch.minimum(torch.maximum(K, -bound), bound)
+        out[i0:i1, c0:] = torch.where(K.abs() < tiny, 0.0, K)
+        if same:
+            tile = out[i0:i1, i0:i1]
+            tile.diagonal().copy_(diag[i0:i1])
+            tile.copy_(torch.triu(tile) + torch.triu(tile, 1).T)
+            out[i0:i1, :i0] = out[:i0, i0:i1].T
+    return out
+
+
+def _computed(rows: int, cols: int, same: bool, dev: torch.device) -> torch.Tensor | None:
+    """Entries of a block whose correlations bound the surrogate's box: for a symmetric
+    kernel those strictly above the diagonal (None: all)."""
+    if not same:
+        return None
+    return torch.ones((rows, cols), dtype=torch.bool, device=dev).triu(1)
+
+
+def _corr_range(S, inv_r, inv_c, mask) -> tuple[float, float]:
+    rho = (S * inv_r[:, None] * inv_c[None, :]).clamp(-1.0, 1.0)
+    if mask is not None:
+        rho = rho[mask]
+    if rho.numel() == 0:
+        return 1.0, -1.0
+    lo, hi = torch.aminmax(rho)
+    return float(lo), float(hi)
+
+
+def _tabulated_block(name, S, mask, row_pts, col_pts, i0, c0, w2, b2, ntk, tensor):
+    """Every nonlinear layer on one block ``S`` (rows, cols) of covariances; returns Θ^L (or
+    Σ^L if not ``ntk``)."""
+    from learnmech.theory.kernels.tabulated import SURROGATE_MIN_ENTRIES, _fit_block, _slice
+
+    theta = S.clone() if ntk else None
+    i1 = i0 + S.shape[0]
+    for rp, cp in zip(row_pts, col_pts, strict=True):
+        rows, cols = _slice(rp, i0, i1), _slice(cp, c0, None)
+        inv_r, inv_c = tensor(rows.inv), tensor(cols.inv)
+        sur = None if S.numel() < SURROGATE_MIN_ENTRIES else _fit_block(
+            name, rows, cols, _corr_range(S, inv_r, inv_c, mask))
+        if sur is None:
+            e0, e1 = _entrywise_torch(name, S, rows, cols, tensor)
+        else:
+            g0, g1 = _surrogate_torch(sur, S, inv_r, inv_c, rows, cols, tensor)
+            e0 = g0 * tensor(rows.root0)[:, None] * tensor(cols.root0)[None, :]
+            e1 = g1 * tensor(rows.root1)[:, None] * tensor(cols.root1)[None, :]
+        S = w2 * e0 + b2
+        if theta is not None:
+            theta = S + w2 * e1 * theta
+    return S if theta is None else theta
+
+
+def _entrywise_torch(name, S, rows, cols, tensor):
+    """The table entry by entry (on the CPU, in float64) for a block without a surrogate."""
+    from learnmech.theory.kernels.table import table_layer
+
+    e0, e1 = table_layer(name, rows.q[:, None], cols.q[None, :],
+                         S.detach().to("cpu", torch.float64).numpy())
+    return tensor(e0), tensor(e1)
+
+
+def _surrogate_torch(sur, S, inv_r, inv_c, rows, cols, tensor):
+    """``(G_0, G_1)`` of the block from its surrogate: the rows' variance contracted first,
+    then Horner's rule in the angle and in the columns' variance, as torch ops."""
+    t_row = tensor((rows.s - sur.rows[0]) / sur.rows[1])
+    t_col = tensor((cols.s - sur.cols[0]) / sur.cols[1])
+    coef = tensor(sur.coef)  # (2, m1, m2, p)
+    m1 = coef.shape[1]
+    powers = t_row[:, None] ** torch.arange(m1, device=t_row.device, dtype=t_row.dtype)
+    contracted = torch.einsum("ra,oabc->orbc", powers, coef)  # (2, rows, m2, p)
+    rho = (S * inv_r[:, None] * inv_c[None, :]).clamp(-1.0, 1.0)
+    x = ((torch.acos(rho) - sur.theta[0]) / sur.theta[1]).clamp(-1.0, 1.0)
+    out = []
+    for o in range(2):
+        g = torch.zeros_like(x)
+        for b in range(contracted.shape[2] - 1, -1, -1):
+            y = contracted[o, :, b, -1, None].expand_as(x).clone()
+            for c in range(contracted.shape[3] - 2, -1, -1):
+                y = torch.addcmul(contracted[o, :, b, c, None], y, x)
+            g = torch.addcmul(y, g, t_col[None, :])
+        out.append(g)
+    return out[0], out[1]
