@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from learnmech.core.errors import InputError
+from learnmech.core.result import is_verdict_key, verdict_name, verdicts_of
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     import pandas
@@ -35,8 +36,6 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only
 
 __all__ = ["FigureImage", "LoadError", "RunResult", "SweepTable", "verdicts_of"]
 
-#: The summary key of a lone verdict; other verdict keys end in ``_<VERDICT>``.
-VERDICT = "verdict"
 #: Summary rows shown by ``_repr_html_`` before the rest is folded away.
 _SHOWN_ROWS = 12
 #: Top-level keys of a run's ``config.yaml`` that describe the run (not config keys).
@@ -45,17 +44,6 @@ _RUN_METADATA = ("experiment", "timestamp", "command", "versions")
 
 class LoadError(InputError):
     """A directory given to :func:`learnmech.load` is not a finished run or sweep directory."""
-
-
-def verdicts_of(summary: Mapping[str, Any]) -> dict[str, Any]:
-    """Prediction name -> verdict, for every verdict key of a summary, in summary order.
-
-    ``elasticity_verdict: "holds"`` gives ``{"elasticity": "holds"}``; a lone ``verdict`` key
-    keeps its name.
-    """
-    suffix = f"_{VERDICT}"
-    return {key.removesuffix(suffix) if key != VERDICT else key: value
-            for key, value in summary.items() if key == VERDICT or key.endswith(suffix)}
 
 
 class FigureImage:
@@ -258,10 +246,9 @@ class SweepTable:
     def verdicts(self) -> dict[str, dict[str, int]]:
         """Prediction name -> {verdict: number of runs}, over the finished runs."""
         counts: dict[str, dict[str, int]] = {}
-        for column in verdicts_of({c: None for c in self.table.columns}):
-            key = column if column == VERDICT else f"{column}_{VERDICT}"
-            tally = self.table[key].dropna().astype(str).value_counts()
-            counts[column] = {str(k): int(v) for k, v in tally.items()}
+        for column in filter(is_verdict_key, self.table.columns):
+            tally = self.table[column].dropna().astype(str).value_counts()
+            counts[verdict_name(column)] = {str(k): int(v) for k, v in tally.items()}
         return counts
 
     @classmethod
@@ -359,8 +346,9 @@ def _sweep_metrics(sweep_dir: Path, table: pandas.DataFrame,
 
 
 def _verdict_badges(verdicts: Mapping[str, Any]) -> str:
-    """One coloured badge per verdict (green holds, red fails, grey otherwise)."""
-    colours = {"holds": "#1a7f37", "fails": "#cf222e"}
+    """One coloured badge per verdict, in the report's colours (grey when undecided)."""
+    colours = {"holds": "#1a7f37", "fails": "#cf222e", "inconclusive": "#9a6700",
+               "out of regime": "#0969da"}
     badges = [f'<span style="background:{colours.get(str(value), "#6e7781")};color:white;'
               f'padding:1px 6px;border-radius:3px;margin-right:4px">{html.escape(name)}: '
               f'{html.escape(str(value))}</span>' for name, value in verdicts.items()]

@@ -7,8 +7,12 @@ figures/*.png, report.html). Experiments never write files themselves.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+#: The summary key of a lone verdict; other verdict keys end in ``_verdict``.
+VERDICT = "verdict"
 
 
 @dataclass(frozen=True)
@@ -38,3 +42,19 @@ class Result:
     def replace(self, **changes: Any) -> Result:
         """A copy with some fields changed."""
         return replace(self, **changes)
+
+
+def is_verdict_key(key: str) -> bool:
+    """Whether a summary key holds a verdict (``verdict`` or ``<name>_verdict``)."""
+    return key == VERDICT or key.endswith(f"_{VERDICT}")
+
+
+def verdict_name(key: str) -> str:
+    """The prediction a verdict key names (``elasticity_verdict`` -> ``elasticity``); a lone
+    ``verdict`` keeps its name."""
+    return key if key == VERDICT else key.removesuffix(f"_{VERDICT}")
+
+
+def verdicts_of(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """Prediction name -> verdict, for every verdict key of a summary, in summary order."""
+    return {verdict_name(key): value for key, value in summary.items() if is_verdict_key(key)}

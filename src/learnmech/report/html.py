@@ -31,6 +31,7 @@ from typing import Any
 
 from learnmech.core.atomic import atomic_write_text
 from learnmech.core.errors import InputError
+from learnmech.core.result import is_verdict_key, verdict_name
 from learnmech.plots.intervals import clipped_interval, headline_metrics, is_number, mean_interval
 from learnmech.plots.quantities import quantity_range
 from learnmech.report.experiment_facts import manifest_is_quick, references, run_is_quick
@@ -68,18 +69,8 @@ def render_report(run_dir: str | Path) -> Path:
 
 def _summary_row(key: str, value: Any) -> dict[str, str]:
     """One row of the summary table: key, displayed value and a CSS class for verdicts."""
-    css = _verdict_css(value) if _is_verdict(key) else ""
+    css = _verdict_css(value) if is_verdict_key(key) else ""
     return {"key": key, "value": _format(value), "css": css}
-
-
-def _is_verdict(key: str) -> bool:
-    """Whether a summary key is a verdict (``*_verdict`` or ``verdict``)."""
-    return key == "verdict" or key.endswith("_verdict")
-
-
-def _verdict_name(key: str) -> str:
-    """The prediction a verdict key names (``elasticity_verdict`` -> ``elasticity``)."""
-    return key[: -len("_verdict")] if key.endswith("_verdict") else key
 
 
 #: CSS class of each verdict value; anything else (a missing or unknown value) is undecided.
@@ -98,8 +89,8 @@ def _verdict_rows(summary: dict[str, Any]) -> list[dict[str, str]]:
     """Every verdict of a summary with its agreement figure (``<name>_agreement``) if any."""
     rows = []
     for key, value in summary.items():
-        if _is_verdict(key):
-            name = _verdict_name(key)
+        if is_verdict_key(key):
+            name = verdict_name(key)
             agreement = summary.get(f"{name}_agreement") if key != "verdict" else \
                 summary.get("agreement")
             rows.append({**_summary_row(key, value), "name": name,
@@ -311,10 +302,10 @@ def _sweep_item(sweep_dir: Path) -> dict[str, Any]:
             mean, half, n = mean_interval([r["summary"].get(metric) for r in group])
             cells.append(_interval_text(mean, half, n, quantity_range(metric)))
         metric_rows.append({"name": metric, "cells": cells})
-    verdict_keys = list(dict.fromkeys(k for r in rows for k in r["summary"] if _is_verdict(k)))
+    verdict_keys = list(dict.fromkeys(k for r in rows for k in r["summary"] if is_verdict_key(k)))
     verdict_rows, tally = [], []
     for key in verdict_keys:
-        name = _verdict_name(key)
+        name = verdict_name(key)
         agreement_key = f"{name}_agreement" if key != "verdict" else "agreement"
         cells = []
         holds_all = total_all = 0
