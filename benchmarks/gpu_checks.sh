@@ -21,6 +21,7 @@ mkdir -p "$out"
 export PYTHONPATH=$PWD/src${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
 python3 -c "import torch; print('torch', torch.__version__, torch.cuda.get_device_name(0))"
 python3 -m pytest -q -p no:cacheprovider tests/theory/test_kernels_torch.py tests/nets/test_ntk.py \
+  tests/theory/test_kernels_tabulated.py tests/nets/test_empirical_ntk.py \
   2>&1 | tail -4
 python3 benchmarks/ntk_kernel_speed.py --device cuda --n 10000 --repeats 5
 python3 benchmarks/ntk_kernel_speed.py --device cuda --n 50000 --repeats 3

@@ -9,6 +9,7 @@ import sys
 import time
 
 import pytest
+import yaml
 from conftest import DUMMY_ID, FAILING_ID
 from typer.testing import CliRunner
 
@@ -97,7 +98,8 @@ def test_run_with_a_config_file(dummy, tmp_path):
          f"error: {DUMMY_ID}: seed must be an integer in [0, 4294967295]; got -1"),
         (["run", DUMMY_ID, "--config", "missing.yaml"],
          f"error: {DUMMY_ID}: --config must be a readable YAML file"),
-        (["run", DUMMY_ID, "--seed", "abc"], "error: Invalid value for '--seed'"),
+        (["run", DUMMY_ID, "--seed", "abc"],
+         "error: Invalid value for '--seed': must be an integer in [0, 4294967295]; got 'abc'"),
         (["run", DUMMY_ID, "--seed", str(2**64)],
          f"error: {DUMMY_ID}: seed must be an integer in [0, 4294967295]; got "),
         (["run", DUMMY_ID, "--bogus"], "error: No such option: --bogus"),
@@ -210,13 +212,13 @@ def test_the_sigterm_handler_is_restored_after_a_run(dummy, tmp_path):
 
 
 def test_run_quick_applies_the_quick_overrides_and_the_report_says_so(dummy, tmp_path):
-    import yaml
-
     quick, full = tmp_path / "quick", tmp_path / "full"
     assert invoke("run", DUMMY_ID, "--quick", "--out", str(quick)).exit_code == 0
     assert invoke("run", DUMMY_ID, "--set", "steps=5", "--out", str(full)).exit_code == 0
     config = yaml.safe_load((quick / "config.yaml").read_text())
     assert config["steps"] == 12 and config["shape"]["width"] == 4  # DUMMY.smoke
+    assert config["quick"] is True  # recorded by the run layer, read by the report
+    assert yaml.safe_load((full / "config.yaml").read_text())["quick"] is False
     assert 'class="banner quick"' in (quick / "report.html").read_text()
     assert "banner quick" not in (full / "report.html").read_text()
     assert invoke("run", DUMMY_ID, "--quick", "--set", "steps=3",
@@ -230,6 +232,9 @@ def test_sweep_and_tune_take_quick_and_their_pages_say_so(dummy, tmp_path):
     assert sweep.exit_code == 0, sweep.output
     assert json.loads((tmp_path / "s" / "sweep.json").read_text())["smoke"] is True
     assert 'class="banner quick"' in (tmp_path / "s" / "report.html").read_text()
+    for config in (tmp_path / "s" / "runs").glob("*/config.yaml"):
+        recorded = yaml.safe_load(config.read_text())
+        assert recorded["quick"] is True and recorded["steps"] == 12, config
     tune = invoke("tune", DUMMY_ID, "--param", "scale=1:2", "--metric", "mean_noisy",
                   "--trials", "2", "--quick", "--executor", "inline", "--out", str(tmp_path / "t"))
     assert tune.exit_code == 0, tune.output

@@ -25,7 +25,7 @@ from learnmech.runs import run_experiment
 sys.path.insert(0, str(Path(__file__).resolve().parent / "runs"))
 import sweep_toy  # noqa: E402  (the sweep tests' toy experiment)
 
-REAL = "mechanics.double-descent"  # a real experiment of a second at its smoke size (BLAS work)
+REAL = "mechanics.double-descent"  # a real experiment (BLAS work), a second at n = 40
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -101,22 +101,26 @@ def test_no_config_key_shadows_a_parameter_of_run():
 # --------------------------------------------------------------------------- lm.run
 
 
-def test_run_in_memory_gives_the_numbers_of_a_written_run(tmp_path, monkeypatch):
+def test_run_in_memory_gives_the_numbers_of_a_written_run(tmp_path, monkeypatch, dummy):
     monkeypatch.chdir(tmp_path)
-    memory = lm.run(REAL, seed=5, quick=True)
+    small = {"n": 40}  # the quick size, smaller still (an override after the quick ones)
+    memory = lm.run(REAL, seed=5, quick=True, **small)
     assert memory.run_dir is None and list(tmp_path.iterdir()) == []  # no files
-    written = lm.run(REAL, seed=5, quick=True, out=tmp_path / "written")
-    assert written.run_dir == tmp_path / "written"
+    assert memory.quick and memory.config["size"] == "quick" and memory.config["n"] == 40
+    written = lm.run(REAL, seed=5, quick=True, out=tmp_path / "written", **small)
+    assert written.run_dir == tmp_path / "written" and written.quick
     assert (written.run_dir / "report.html").is_file()
     assert memory.summary == written.summary
     assert memory.config == written.config and memory.seed == 5
     pd.testing.assert_frame_equal(memory.metrics, written.metrics)
     assert set(memory.figures) == set(written.figures)
-    layer = run_experiment(REAL, seed=5, overrides=registry.get(REAL).smoke,
-                           out=tmp_path / "layer")  # what `learnmech run` calls
+    layer = run_experiment(REAL, seed=5, quick=True, overrides=small,
+                           out=tmp_path / "layer")  # what `learnmech run --quick` calls
     assert json.loads((layer / "summary.json").read_text()) == memory.summary
-    other = lm.run(REAL, seed=6, quick=True)
+    other = lm.run(REAL, seed=6, quick=True, **small)
     assert other.summary != memory.summary  # the seed matters
+    assert "Quick size." in memory._repr_html_()
+    assert not lm.run(DUMMY_ID, steps=9).quick
 
 
 def test_the_command_line_writes_what_run_returns(tmp_path, dummy):

@@ -19,9 +19,9 @@ from conftest import DUMMY
 
 from learnmech.core.config import ConfigError, config_keys, resolve_config
 from learnmech.core.registry import Experiment, all_experiments
+from learnmech.core.result import plain_summary
 from learnmech.core.threads import one_blas_thread
 from learnmech.runs import run_experiment
-from learnmech.runs.rundir import _plain_summary
 
 EXPERIMENTS = all_experiments()
 VERDICTS = ("holds", "fails", "inconclusive", "out of regime")
@@ -98,7 +98,7 @@ def check_smoke_run(experiment: Experiment, out) -> None:
     with one_blas_thread():  # as the run layer computes every run
         again = experiment.run(config)
     _close(again.figures)
-    assert json.loads(json.dumps(_plain_summary(again.summary))) == summary
+    assert json.loads(json.dumps(plain_summary(again.summary))) == summary
 
 
 def _close(figures) -> None:

@@ -1,11 +1,12 @@
 """The ``learnmech`` command: list, show and run experiments. Thin: all logic lives elsewhere.
 
 One flag, ``--quick``, asks every command for the quick size: ``run``, ``sweep``, ``tune`` and
-``compare`` apply the experiment's quick overrides (its ``smoke`` overrides: seconds to minutes
-of compute; for a catalogue entry they include ``size: quick`` and shrink further), and
-``verify --quick`` (its default; ``--full`` for the documented size) runs every catalogue entry
-at ``size: quick``. ``--smoke``, the older name on ``sweep`` and ``tune``, still works (hidden,
-with a warning). Reports of quick results carry a banner.
+``compare`` apply the experiment's quick overrides (seconds to minutes of compute; ``show``
+lists them; a catalogue entry's is ``size: quick``, its scorecard size), and ``verify --quick``
+(its default; ``--full`` for the documented size) runs every catalogue entry at that size, so
+``run mechanics.X --quick`` and ``verify --quick`` give the same numbers. Runs record
+``quick: true`` in config.yaml. ``--smoke``, the older name on ``sweep`` and ``tune``, still
+works (hidden, with a warning). Reports of quick results carry a banner.
 
 Bad input -- any :class:`~learnmech.core.errors.InputError` (unknown experiment, refused config
 value, unreadable YAML, malformed ``--set``, unusable ``--out``, a bad user data file) or a
@@ -59,6 +60,17 @@ app = typer.Typer(
 )
 
 
+def _seed(text: str) -> int:
+    """A ``--seed`` read as an integer (its range is checked with the config); a usage error
+    naming the accepted range when it is not one."""
+    try:
+        return int(text)
+    except ValueError:
+        from learnmech.core.config import MAX_SEED
+
+        raise typer.BadParameter(f"must be an integer in [0, {MAX_SEED}]; got {text!r}") from None
+
+
 @app.command("list")
 def list_() -> None:
     """List every experiment id with a one-line description."""
@@ -84,8 +96,8 @@ def show(experiment: Annotated[str, typer.Argument(help="experiment id")]) -> No
         for i, reference in enumerate(found.references, 1):
             typer.echo(f"  {i}. {reference}")
         typer.echo("")
-    if found.smoke:
-        quick = ", ".join(f"{k}={_yaml_text(v)}" for k, v in found.smoke.items())
+    if found.quick_overrides:
+        quick = ", ".join(f"{k}={_yaml_text(v)}" for k, v in found.quick_overrides.items())
         typer.echo(f"quick size (--quick): {quick}\n")
     fields = key_fields(found.config_cls)
     width = max(len(k) for k in fields)
@@ -116,7 +128,9 @@ def run(
     config: Annotated[Path | None, typer.Option(
         "--config", help="YAML file of config keys (applied before --set)",
     )] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="the seed (applied last)")] = None,
+    seed: Annotated[int | None, typer.Option(
+        "--seed", parser=_seed, help="the seed, an integer in [0, 2³² − 1] (applied last)",
+    )] = None,
     out: Annotated[Path | None, typer.Option(
         "--out", help="run directory (default runs/<experiment>-<timestamp>)",
     )] = None,
@@ -128,12 +142,10 @@ def run(
     """Run an experiment and write its run directory (config, summary, metrics, figures, report)."""
     from learnmech.runs.rundir import run_experiment
 
-    overrides = dict(get(experiment).smoke) if quick else None
     try:
         with _terminate_cleanly():
             run_dir = run_experiment(
-                experiment, sets=set_ or (), config_file=config, seed=seed, out=out,
-                overrides=overrides,
+                experiment, sets=set_ or (), config_file=config, seed=seed, out=out, quick=quick,
             )
     except Exception as exc:
         if isinstance(exc, InputError) and not getattr(exc, "__notes__", None):
@@ -257,7 +269,8 @@ def tune(
     )] = None,
     study: Annotated[str | None, typer.Option("--study", help="study name (default derived)")]
     = None,
-    seed: Annotated[int, typer.Option("--seed", help="experiment seed of every trial")] = 0,
+    seed: Annotated[int, typer.Option("--seed", parser=_seed,
+                                      help="experiment seed of every trial")] = 0,
     set_: Annotated[list[str] | None, typer.Option(
         "--set", help="a fixed override for every trial: KEY=VALUE; repeatable",
     )] = None,
@@ -324,7 +337,8 @@ def compare(
         "--quick", help="the quick size: apply each lens's quick overrides")] = False,
     out: Annotated[Path | None, typer.Option(
         "--out", help="output directory (default runs/compare-<phenomenon>-<timestamp>)")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="seed for every lens")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", parser=_seed,
+                                             help="seed for every lens")] = None,
 ) -> None:
     """Run every lens of a phenomenon and write agree/disagree verdicts per claim."""
     from learnmech.runs.compare import run_compare

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m learnmech.demo [OUT_DIR] [--seeds 0-2] [--workers N] [--smoke] [--resume]
+    python -m learnmech.demo [OUT_DIR] [--seeds 0-2] [--workers N] [--quick] [--resume]
 
 Every experiment of :data:`FLAGSHIP` runs once per seed at its default (documented) size; all
 runs go through one local process pool, so every core stays busy. Each experiment gets a sweep
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
     root = Path(args.out)
     start = time.perf_counter()
-    plans = [plan_sweep(experiment_id, seeds=args.seeds, smoke=args.smoke,
+    plans = [plan_sweep(experiment_id, seeds=args.seeds, smoke=args.quick,
                         out=root / experiment_id) for experiment_id in FLAGSHIP]
     if not args.resume:
         for plan in plans:
@@ -73,7 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("out", nargs="?", default="runs/demo", help="output directory")
     parser.add_argument("--seeds", default=DEMO_SEEDS, help="seeds (default %(default)s)")
     parser.add_argument("--workers", type=int, default=None, help="processes (default: cores)")
-    parser.add_argument("--smoke", action="store_true", help="tiny sizes (seconds per run)")
+    parser.add_argument("--quick", action="store_true",
+                        help="the quick size of every experiment (seconds per run)")
     parser.add_argument("--resume", action="store_true", help="reuse finished runs")
     return parser
 

@@ -11,7 +11,7 @@
 
 A run gives the same numbers as ``learnmech run`` with the same config and seed: the config is
 resolved by :func:`learnmech.core.config.resolve_config` (defaults < ``config_file`` < the
-experiment's smoke overrides when ``quick`` < keyword overrides < ``seed``) and the experiment
+experiment's quick overrides when ``quick`` < keyword overrides < ``seed``) and the experiment
 runs on one BLAS thread (:func:`learnmech.core.threads.one_blas_thread`), as in the run layer.
 Bad input raises the same :class:`~learnmech.core.errors.InputError` as the command line, before
 any work.
@@ -47,7 +47,8 @@ def run(experiment: str, seed: int | None = None, *, quick: bool = False,
     seed : int, optional
         The seed (default: the config's, 0), an integer in [0, 2³² − 1].
     quick : bool
-        Apply the experiment's smoke overrides first (seconds instead of minutes).
+        Run at the experiment's quick size (``learnmech show`` lists its overrides; seconds
+        instead of minutes), as ``learnmech run --quick`` does.
     out : str or Path, optional
         Write the run directory there (config.yaml, summary.json, metrics.csv, figures,
         report.html), atomically, as ``learnmech run --out`` does; the result is read back
@@ -72,20 +73,20 @@ def run(experiment: str, seed: int | None = None, *, quick: bool = False,
     from learnmech.core.threads import one_blas_thread
 
     found = get(experiment)
-    merged = _overrides(found.smoke if quick else {}, overrides)
     if out is not None:
         from learnmech.runs.rundir import run_experiment
 
         call = _call_text("run", experiment, seed=seed, quick=quick, config_file=config_file,
                           **overrides)
         run_dir = run_experiment(experiment, config_file=config_file, seed=seed, out=out,
-                                 overrides=merged, command=call)
+                                 overrides=_overrides({}, overrides), quick=quick, command=call)
         return RunResult.load(run_dir)
     config = resolve_config(experiment, found.config_cls, file=config_file, seed=seed,
-                            overrides=merged)
+                            overrides=_overrides(found.quick_overrides if quick else {},
+                                                 overrides))
     with one_blas_thread():
         result = found.run(config)
-    return RunResult.from_result(found.id, config, result)
+    return RunResult.from_result(found.id, config, result, quick=quick)
 
 
 def load(path: str | Path) -> RunResult | SweepTable:
@@ -121,7 +122,7 @@ def sweep(experiment: str, grid: Mapping[str, Sequence[Any]] | Iterable[str] | N
     seeds : str or sequence of int
         ``[0, 1, 2]`` or ``"0-2"``.
     quick : bool
-        Apply the experiment's smoke overrides before each setting.
+        Run at the experiment's quick size (its quick overrides before each setting).
     fixed : mapping of dotted key -> value, optional
         Config keys fixed for every run (neither swept nor the seed).
     config_file : str or Path, optional

@@ -26,7 +26,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from learnmech.core.errors import InputError
-from learnmech.core.result import is_verdict_key, verdict_name, verdicts_of
+from learnmech.core.result import (
+    check_figure_names,
+    is_verdict_key,
+    metric_columns,
+    plain_summary,
+    verdict_name,
+    verdicts_of,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     import pandas
@@ -38,8 +45,10 @@ __all__ = ["FigureImage", "LoadError", "RunResult", "SweepTable", "verdicts_of"]
 
 #: Summary rows shown by ``_repr_html_`` before the rest is folded away.
 _SHOWN_ROWS = 12
-#: Top-level keys of a run's ``config.yaml`` that describe the run (not config keys).
-_RUN_METADATA = ("experiment", "timestamp", "command", "versions")
+#: The note an in-memory or loaded quick-size run shows in Jupyter.
+QUICK_BANNER = ('<p style="border-left:4px solid #b8860b;padding:2px 8px"><strong>Quick size.'
+                "</strong> Computed at the experiment's quick size: rough numbers, not the "
+                "documented verdicts (run without <code>quick=True</code> for those).</p>")
 
 
 class LoadError(InputError):
@@ -119,6 +128,9 @@ class RunResult:
         What the run shows, in words.
     run_dir : Path or None
         The run directory, or None for a run kept in memory.
+    quick : bool
+        Whether the run is at the quick size
+        (:func:`learnmech.report.experiment_facts.run_is_quick`).
     """
 
     experiment: str
@@ -128,6 +140,7 @@ class RunResult:
     figures: dict[str, FigureImage] = field(default_factory=dict)
     notes: str = ""
     run_dir: Path | None = None
+    quick: bool = False
 
     @property
     def seed(self) -> int:
@@ -140,20 +153,23 @@ class RunResult:
         return verdicts_of(self.summary)
 
     @classmethod
-    def from_result(cls, experiment_id: str, config: ExperimentConfig,
-                    result: Result) -> RunResult:
+    def from_result(cls, experiment_id: str, config: ExperimentConfig, result: Result, *,
+                    quick: bool = False) -> RunResult:
         """The front-door view of an experiment's :class:`~learnmech.core.result.Result`.
 
         The result is checked as the run layer checks it before writing (flat scalar summary,
         metrics rows with ``metric`` and ``value``, figure names that are file stems).
         """
         from learnmech.core.config import to_plain_dict
-        from learnmech.runs.rundir import _plain_summary
+        from learnmech.report.experiment_facts import run_is_quick
 
+        check_figure_names(result.figures)
         figures = {name: FigureImage(name, figure=figure)
-                   for name, figure in _checked_figures(result.figures).items()}
-        return cls(experiment_id, to_plain_dict(config), _plain_summary(result.summary),
-                   metrics_frame(result.metrics), figures, result.notes)
+                   for name, figure in result.figures.items()}
+        plain = to_plain_dict(config)
+        return cls(experiment_id, plain, plain_summary(result.summary),
+                   metrics_frame(result.metrics), figures, result.notes,
+                   quick=run_is_quick(plain, quick))
 
     @classmethod
     def load(cls, run_dir: str | Path) -> RunResult:
@@ -168,6 +184,8 @@ class RunResult:
         import pandas as pd
         import yaml
 
+        from learnmech.core.config import RESERVED_KEYS
+        from learnmech.report.experiment_facts import run_is_quick
         from learnmech.runs.sweep import is_finished
 
         run_dir = Path(run_dir)
@@ -175,22 +193,23 @@ class RunResult:
             raise LoadError(f"run_dir {str(run_dir)!r} must be a finished run directory "
                             "(config.yaml, summary.json, metrics.csv, report.html)")
         config = yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8"))
-        experiment = str(config.pop("experiment", ""))
-        for key in _RUN_METADATA:
-            config.pop(key, None)
+        meta = {key: config.pop(key, None) for key in RESERVED_KEYS}
         summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
         metrics_path = run_dir / "metrics.csv"
         metrics = (pd.read_csv(metrics_path) if metrics_path.is_file()
                    else metrics_frame([]))
         notes_path = run_dir / "notes.md"
         notes = notes_path.read_text(encoding="utf-8").rstrip() if notes_path.is_file() else ""
-        return cls(experiment, config, summary, metrics, read_figures(run_dir / "figures"),
-                   notes, run_dir)
+        return cls(str(meta["experiment"] or ""), config, summary, metrics,
+                   read_figures(run_dir / "figures"), notes, run_dir,
+                   quick=run_is_quick(config, meta["quick"]))
 
     def _repr_html_(self) -> str:
         where = f" — {html.escape(str(self.run_dir))}" if self.run_dir else " (in memory)"
-        parts = [f"<div><h4>{html.escape(self.experiment)}, seed {self.seed}{where}</h4>",
-                 _verdict_badges(self.verdicts), _summary_table(self.summary)]
+        parts = [f"<div><h4>{html.escape(self.experiment)}, seed {self.seed}{where}</h4>"]
+        if self.quick:
+            parts.append(QUICK_BANNER)
+        parts += [_verdict_badges(self.verdicts), _summary_table(self.summary)]
         rows, columns = self.metrics.shape
         parts.append(f"<details><summary>metrics: {rows} rows × {columns} columns (long "
                      "format)</summary>" + self.metrics.head(10).to_html(index=False)
@@ -302,9 +321,7 @@ def metrics_frame(rows: list[Mapping[str, Any]]) -> pandas.DataFrame:
     keys in first-seen order, ``metric`` and ``value`` last)."""
     import pandas as pd
 
-    from learnmech.runs.rundir import _metric_columns
-
-    return pd.DataFrame.from_records(list(rows), columns=_metric_columns(rows))
+    return pd.DataFrame.from_records(list(rows), columns=metric_columns(rows))
 
 
 def read_figures(folder: Path) -> dict[str, FigureImage]:
@@ -313,17 +330,6 @@ def read_figures(folder: Path) -> dict[str, FigureImage]:
         return {}
     return {path.stem: FigureImage(path.stem, png=path.read_bytes())
             for path in sorted(folder.glob("*.png"))}
-
-
-def _checked_figures(figures: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The figures, their names checked as the run layer checks them (file stems)."""
-    from learnmech.runs.rundir import _FIGURE_NAME
-
-    for name in figures:
-        if not isinstance(name, str) or not _FIGURE_NAME.match(name):
-            raise ValueError(f"figure name {name!r} must be a file name stem "
-                             "(letters, digits, '_', '-', '.')")
-    return figures
 
 
 def _sweep_metrics(sweep_dir: Path, table: pandas.DataFrame,

@@ -9,6 +9,7 @@ import math
 import pkgutil
 
 import pytest
+import yaml
 from single_thread import one_blas_thread  # noqa: F401 (autouse fixture)
 from typer.testing import CliRunner
 
@@ -214,6 +215,17 @@ def test_verify_runs_entries_and_writes_the_scorecard(tmp_path):
         verify(CHEAP, out=out, progress=False)
     with pytest.raises(VerifyError, match="unknown entries nope"):
         verify(["nope"], out=tmp_path / "w", progress=False)
+    # `learnmech run mechanics.X --quick` is the scorecard's size: the same config and numbers
+    from learnmech.runs.rundir import run_experiment
+
+    assert get("mechanics.deep-linear-modes").quick_overrides == {"size": "quick"}
+    alone = run_experiment("mechanics.deep-linear-modes", quick=True, out=tmp_path / "run")
+    for name in ("summary.json", "metrics.csv"):
+        assert (alone / name).read_text() == (out / "deep-linear-modes" / name).read_text()
+    recorded = yaml.safe_load((alone / "config.yaml").read_text())
+    assert recorded["quick"] is True and recorded["size"] == "quick"
+    assert recorded == yaml.safe_load((out / "deep-linear-modes" / "config.yaml").read_text()) | {
+        key: recorded[key] for key in ("timestamp", "command")}
 
 
 def test_cli_verify(tmp_path):

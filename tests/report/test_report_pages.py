@@ -148,7 +148,7 @@ def test_a_quick_run_carries_a_banner_on_its_page_and_in_the_index(tmp_path):
     cited = dataclasses.replace(DUMMY, references=("Author & Author, A paper, Venue 2020",))
     registry.register(cited)
     try:
-        quick = run_experiment(DUMMY_ID, out=tmp_path / "quick", overrides=DUMMY.smoke)
+        quick = run_experiment(DUMMY_ID, out=tmp_path / "quick", quick=True)
         plain = run_experiment(DUMMY_ID, out=tmp_path / "plain", overrides={"steps": 12})
         index = build_report([quick, plain]).read_text()
     finally:
@@ -163,11 +163,9 @@ def test_a_quick_run_carries_a_banner_on_its_page_and_in_the_index(tmp_path):
 def test_what_makes_a_result_quick():
     from learnmech.report.experiment_facts import manifest_is_quick, run_is_quick
 
-    assert run_is_quick({"size": "quick"}, "mechanics.grokking")  # verify's scorecard size
-    assert not run_is_quick({"size": "full"}, "mechanics.grokking")
-    assert run_is_quick({}, "gone.experiment", "learnmech run gone.experiment --quick")
-    assert run_is_quick({}, "", "learnmech sweep x --smoke --grid a=1,2")
-    assert not run_is_quick({}, "", "learnmech run x --set note='--quick'")
+    assert run_is_quick({"size": "quick"})  # a catalogue entry at the scorecard's size
+    assert not run_is_quick({"size": "full"}) and not run_is_quick({"steps": 3}, False)
+    assert run_is_quick({"steps": 3}, True)  # config.yaml's `quick: true`
     assert manifest_is_quick({"smoke": True}) and not manifest_is_quick({"smoke": False})
 
 

@@ -9,7 +9,7 @@ from learnmech import demo
 
 def test_demo_sweeps_the_flagship_set_and_prints_the_report(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(demo, "FLAGSHIP", (sweep_toy.TOY_ID,))
-    assert demo.main([str(tmp_path), "--seeds", "0-1", "--workers", "1", "--smoke"]) == 0
+    assert demo.main([str(tmp_path), "--seeds", "0-1", "--workers", "1", "--quick"]) == 0
     printed = capsys.readouterr().out
     report = tmp_path / "index.html"
     assert str(report.resolve()) in printed and report.exists()

@@ -81,3 +81,24 @@ def test_refusals_name_the_argument():
     with pytest.raises(ValueError, match="ridge"):
         learning_curve(kernel=lambda t: np.asarray(t) ** 2, d=D, target_power={2: 1.0},
                        n=[10], method="ek", lmax=4)
+
+
+def test_kernel_error_sized_negative_eigenvalues_are_noise_larger_ones_are_refused():
+    from learnmech.core.errors import InputError
+    from learnmech.theory import resolved_eigenvalues
+
+    # A tabulated kernel (tanh, depth 2, a trial of theory.hyperparameters' search) whose
+    # degrees >= 13 are table noise: some come out negative (-7e-18 at degree 19, k(1) = 4.3).
+    def tanh_ntk(t):
+        return dot_product_kernel(t, d=20, depth=2, activation="tanh",
+                                  sigma_w2=3.326866221204298, sigma_b2=1.3584174475835376)
+
+    mse = learning_curve(kernel=tanh_ntk, d=20, target_power={1: 0.5, 2: 0.3, 3: 0.2},
+                         n=[200], lmax=20)
+    assert np.all(np.isfinite(mse)) and 0 < mse[0] < 1
+    # the rule itself: within δ·√N·k(1) (δ = 1e-7) a negative entry is 0, beyond it stays
+    lam = resolved_eigenvalues(np.array([1.0, -1e-8, -1e-6]), np.array([1, 4, 4]), 1.0)
+    assert lam.tolist() == [1.0, 0.0, -1e-6]
+    with pytest.raises(InputError, match="positive semi-definite"):  # the negative control
+        learning_curve(kernel=lambda t: np.exp(np.asarray(t, float)) - 0.2 * np.asarray(t) ** 3,
+                       d=20, target_power={1: 1.0}, n=[10], lmax=8)  # λ_3 = -1.7e-5

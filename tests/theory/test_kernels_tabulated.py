@@ -282,3 +282,25 @@ def test_torch_backend_tabulated() -> None:
         via_cpu = fc_kernel(X, Y, depth=3, activation=name, backend="torch")
         np.testing.assert_array_equal(via_cpu.numpy(), fc_kernel(X, Y, depth=3,
                                                                  activation=name))
+
+
+def _cuda_available() -> bool:
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency
+        return False
+    return torch.cuda.is_available()
+
+
+@pytest.mark.skipif(not _cuda_available(), reason="needs a CUDA device")
+def test_cuda_tabulated_and_gelu_match_numpy() -> None:  # pragma: no cover - no GPU in CI
+    """The tabulated activations and GELU on the device: the numpy kernel's numbers."""
+    rng = np.random.default_rng(8)
+    X, Y = rng.normal(size=(60, 6)), 2 * rng.normal(size=(9, 6))
+    for name in (*TABULATED, "gelu"):
+        for B in (None, Y):
+            ref = fc_kernel(X, B, depth=3, activation=name)
+            on_device = fc_kernel(X, B, depth=3, activation=name, backend="torch",
+                                  device="cuda")
+            assert on_device.device.type == "cuda"
+            assert np.max(np.abs(on_device.cpu().numpy() - ref) / np.abs(ref)) <= 1e-7, name

@@ -62,7 +62,7 @@ __all__ = [
 #: Top-level keys of a run's ``config.yaml`` that describe the run rather than configure it.
 #: A config file may carry them (so ``--config runs/X/config.yaml`` reproduces run X); they are
 #: ignored on reading, and no config field may use these names.
-RESERVED_KEYS = frozenset({"experiment", "timestamp", "command", "versions"})
+RESERVED_KEYS = frozenset({"experiment", "quick", "timestamp", "command", "versions"})
 
 #: The largest seed: seeds are 32-bit unsigned integers. Experiments derive further seeds from
 #: it (``1000 * seed + replicate`` for torch, which takes at most 2⁶⁴ − 1), so the bound keeps

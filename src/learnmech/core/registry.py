@@ -58,12 +58,16 @@ class Experiment:
     run : Callable[[ExperimentConfig], Result]
         Runs the experiment on a resolved config; pure apart from its progress bar.
     smoke : dict[str, Any]
-        Dotted-key overrides (Python values) that make a run take a few seconds: the quick size
-        of ``--quick`` (``learnmech run/sweep/tune/compare``) and of the registry contract test.
+        Dotted-key overrides (Python values) that make a run take a few seconds: the size of the
+        registry contract test, and the quick size unless ``quick`` says otherwise.
     references : tuple of str
         The papers whose model, claim or protocol the experiment implements, one string each
         ("Author, Author & Author, Venue Year (arXiv id)"); shown by ``learnmech show`` and in
         the run's report.
+    quick : dict[str, Any] or None
+        The overrides of the quick size (``--quick`` of ``learnmech run/sweep/tune/compare``,
+        ``lm.run(quick=True)``) when it is not ``smoke``: a catalogue entry's is its scorecard
+        size, ``{"size": "quick"}``, so that ``run --quick`` gives ``verify --quick``'s numbers.
     """
 
     id: str
@@ -72,6 +76,12 @@ class Experiment:
     run: Callable[[ExperimentConfig], Result]
     smoke: dict[str, Any] = field(default_factory=dict)
     references: tuple[str, ...] = ()
+    quick: dict[str, Any] | None = None
+
+    @property
+    def quick_overrides(self) -> dict[str, Any]:
+        """The dotted-key overrides of the quick size: ``quick`` when given, else ``smoke``."""
+        return dict(self.smoke if self.quick is None else self.quick)
 
 
 class UnknownExperimentError(InputError):

@@ -35,5 +35,6 @@ def experiments() -> list[Experiment]:
     """Every catalogue entry as the experiment ``mechanics.<id>`` (found by the registry)."""
     return [Experiment(id=f"mechanics.{entry.id}", description=f"[{entry.strand}] {entry.claim}",
                        config_cls=entry.config_cls, run=EntryRun(entry.id),
-                       smoke=dict(entry.smoke), references=tuple(entry.references))
+                       smoke=dict(entry.smoke), references=tuple(entry.references),
+                       quick={"size": "quick"})
             for entry in all_entries()]

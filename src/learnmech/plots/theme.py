@@ -209,16 +209,18 @@ def finish_axes(fig: Figure, ax: Axes, x: np.ndarray, *, xlabel: str, ylabel: st
 
 def place_legend(fig: Figure, ax: Axes, *, where: str = "below", handles: list[Any] | None = None,
                  **kwargs: Any) -> None:
-    """The legend of ``ax``, off the data: below the figure or right of the axes.
+    """The legend of ``ax``, off the data: below the figure, right of the axes or under them.
 
     ``where="below"`` (figures of one plotting axes): a frameless figure legend under the axes,
     in as many columns as the figure's width holds, the figure made taller by its rows.
     ``where="right"`` (panels of a grid): beside the axes' right edge; constrained layout
-    narrows the axes to make room. ``handles`` (artists with labels) replace the labelled
-    artists of ``ax``; nothing is drawn when there are none.
+    narrows the axes to make room. ``where="under"`` (a row of panels with long labels): one
+    column under the axes' x label; constrained layout shortens the axes to make room.
+    ``handles`` (artists with labels) replace the labelled artists of ``ax``; nothing is drawn
+    when there are none.
     """
-    if where not in ("below", "right"):
-        raise FigureInputError(f"where: expected 'below' or 'right', got {where!r}")
+    if where not in ("below", "right", "under"):
+        raise FigureInputError(f"where: expected 'below', 'right' or 'under', got {where!r}")
     if handles is None:
         handles, labels = ax.get_legend_handles_labels()
     else:
@@ -227,6 +229,10 @@ def place_legend(fig: Figure, ax: Axes, *, where: str = "below", handles: list[A
         return
     if where == "right":
         ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                  borderaxespad=0.0, frameon=False, **kwargs)
+        return
+    if where == "under":
+        ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.22),
                   borderaxespad=0.0, frameon=False, **kwargs)
         return
     width, height = fig.get_size_inches()

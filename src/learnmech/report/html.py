@@ -241,8 +241,10 @@ def _read_config(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """(config keys, run metadata) of a run's config.yaml."""
     import yaml
 
+    from learnmech.core.config import RESERVED_KEYS
+
     config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    meta = {k: config.pop(k, None) for k in ("experiment", "timestamp", "command", "versions")}
+    meta = {k: config.pop(k, None) for k in RESERVED_KEYS}
     return config, meta
 
 
@@ -258,7 +260,7 @@ def _run_item(run_dir: Path) -> dict[str, Any]:
     experiment = meta["experiment"] or ""
     return {
         "experiment": experiment or run_dir.name,
-        "quick": run_is_quick(config, experiment, meta["command"] or ""),
+        "quick": run_is_quick(config, meta["quick"]),
         "references": list(references(experiment)),
         "timestamp": meta["timestamp"] or "",
         "command": meta["command"] or "",

@@ -44,7 +44,7 @@ class CompareConfig(ExperimentConfig):
 
     seed: int | None = Field(None, ge=0, description="seed given to every lens (None: theirs)")
     phenomenon: str = Field(description="the phenomenon compared")
-    quick: bool = Field(False, description="each lens ran with its smoke overrides")
+    quick: bool = Field(False, description="each lens ran at its quick size")
     lens_runs: dict[str, str] = Field(default_factory=dict,
                                       description="lens -> its run directory")
 
@@ -120,7 +120,7 @@ def run_compare(phenomenon: str, *, quick: bool = False, out: str | Path | None 
     phenomenon : str
         One of :func:`known_phenomena`.
     quick : bool
-        Apply each experiment's ``smoke`` overrides (seconds per lens; numbers are rough).
+        Run each lens at its experiment's quick size (seconds per lens; numbers are rough).
     out : str or Path, optional
         Output directory (must not exist or be empty); default
         ``<runs_root>/compare-<phenomenon>-<YYYYmmdd-HHMMSS>``.
@@ -156,12 +156,12 @@ def run_compare(phenomenon: str, *, quick: bool = False, out: str | Path | None 
     for lens in spec.lenses if lenses is None else lenses:
         experiment_id = f"{lens}.{phenomenon}"
         try:
-            experiment = get(experiment_id)
+            get(experiment_id)
         except UnknownExperimentError:
             missing.append(experiment_id)
             continue
-        run_dir = run_experiment(experiment_id, overrides=experiment.smoke if quick else None,
-                                 seed=seed, out=out / "lenses" / lens)
+        run_dir = run_experiment(experiment_id, quick=quick, seed=seed,
+                                 out=out / "lenses" / lens)
         found[lens] = read_lens(experiment_id, run_dir)
     result = comparison(phenomenon, spec, found, missing)
     config = CompareConfig(phenomenon=phenomenon, quick=quick, seed=seed,
@@ -169,7 +169,7 @@ def run_compare(phenomenon: str, *, quick: bool = False, out: str | Path | None 
     written_as = Experiment(id=f"compare.{phenomenon}",
                             description=f"the lenses of {phenomenon} side by side",
                             config_cls=CompareConfig, run=lambda _config: result)
-    write_run_dir(out, written_as, config, result,
+    write_run_dir(out, written_as, config, result, quick=quick,
                   timestamp=started.isoformat(timespec="seconds"),
                   command=f"learnmech compare {phenomenon}" + (" --quick" if quick else ""))
     return out

@@ -2,7 +2,8 @@
 
 A run directory holds (see ``shared/design/architecture.md``, "The run contract")::
 
-    config.yaml     resolved config + seed, experiment id, timestamp, command, versions
+    config.yaml     resolved config + seed, experiment id, quick (whether asked at the quick
+                    size), timestamp, command, versions
     notes.md        the experiment's notes (when it has any)
     metrics.csv     long format: group columns, then ``metric``, ``value``
     figures/        <name>.png (dpi 150) and <name>.svg
@@ -31,10 +32,8 @@ import csv
 import functools
 import io
 import json
-import math
 import os
 import platform
-import re
 import shlex
 import shutil
 import sys
@@ -48,14 +47,19 @@ from learnmech.core.atomic import atomic_dir, atomic_path, atomic_write_text, is
 from learnmech.core.config import ExperimentConfig, resolve_config, to_plain_dict
 from learnmech.core.errors import InputError
 from learnmech.core.registry import Experiment, get
-from learnmech.core.result import Result
+from learnmech.core.result import (
+    Result,
+    check_figure_names,
+    metric_columns,
+    plain_scalar,
+    plain_summary,
+)
 from learnmech.core.threads import one_blas_thread
 
 __all__ = ["RunDirError", "check_out", "default_run_dir", "package_versions", "run_experiment",
            "write_config", "write_run_dir"]
 
 _VERSIONED = ("numpy", "scipy", "numba", "matplotlib", "pydantic")
-_FIGURE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
 class RunDirError(InputError):
@@ -70,6 +74,7 @@ def run_experiment(
     seed: int | None = None,
     out: str | Path | None = None,
     overrides: Mapping[str, Any] | None = None,
+    quick: bool = False,
     runs_root: str | Path = "runs",
     command: str | None = None,
 ) -> Path:
@@ -87,6 +92,10 @@ def run_experiment(
         A registered id (``learnmech list``).
     sets, config_file, seed, overrides
         See :func:`learnmech.core.config.resolve_config`.
+    quick : bool
+        Run at the experiment's quick size: its quick overrides
+        (:attr:`~learnmech.core.registry.Experiment.quick_overrides`) come before ``overrides``,
+        and config.yaml records ``quick: true``.
     out : str or Path, optional
         The run directory; it must not exist or be empty (see :func:`check_out`). Default
         ``<runs_root>/<experiment>-<YYYYmmdd-HHMMSS>`` (with ``-2``, ``-3``, ... if taken).
@@ -112,6 +121,8 @@ def run_experiment(
         An interrupt: nothing is left (the partial folder is removed).
     """
     experiment = get(experiment_id)
+    if quick:
+        overrides = {**experiment.quick_overrides, **(overrides or {})}
     config = resolve_config(
         experiment_id, experiment.config_cls, file=config_file, sets=sets, seed=seed,
         overrides=overrides,
@@ -122,8 +133,8 @@ def run_experiment(
     out = Path(out)
     target = check_out(out)
     timestamp = started.isoformat(timespec="seconds")
-    fill = functools.partial(_fill, experiment=experiment, config=config, timestamp=timestamp,
-                             command=command)
+    fill = functools.partial(_fill, experiment=experiment, config=config, quick=quick,
+                             timestamp=timestamp, command=command)
     if is_partial(target):  # the caller builds this hidden folder and renames it itself
         _make_dirs(target, out)
         fill(target, failed=None)
@@ -224,6 +235,7 @@ def write_run_dir(
     config: ExperimentConfig,
     result: Result,
     *,
+    quick: bool = False,
     timestamp: str | None = None,
     command: str | None = None,
 ) -> Path:
@@ -239,6 +251,8 @@ def write_run_dir(
         The resolved config it ran with.
     result : Result
         What it returned; the summary is validated (flat, scalars only) before any write.
+    quick : bool
+        Whether it ran at the quick size (recorded in config.yaml).
     timestamp : str, optional
         ISO start time recorded in config.yaml (default: now).
     command : str, optional
@@ -256,14 +270,11 @@ def write_run_dir(
         ``metric``/``value``, bad figure name): a programming error in the experiment.
     """
     out = Path(out)
-    summary = _plain_summary(result.summary)
-    columns = _metric_columns(result.metrics)
-    for name in result.figures:
-        if not isinstance(name, str) or not _FIGURE_NAME.match(name):
-            raise ValueError(f"figure name {name!r} must be a file name stem "
-                             "(letters, digits, '_', '-', '.')")
+    summary = plain_summary(result.summary)
+    columns = metric_columns(result.metrics)
+    check_figure_names(result.figures)
     out.mkdir(parents=True, exist_ok=True)
-    write_config(out, experiment, config, timestamp=timestamp, command=command)
+    write_config(out, experiment, config, quick=quick, timestamp=timestamp, command=command)
     if result.notes:
         atomic_write_text(out / "notes.md", result.notes.rstrip() + "\n")
     atomic_write_text(out / "metrics.csv", _metrics_csv(result.metrics, columns))
@@ -277,13 +288,14 @@ def write_run_dir(
 
 
 def write_config(
-    out: str | Path, experiment: Experiment, config: ExperimentConfig, *,
+    out: str | Path, experiment: Experiment, config: ExperimentConfig, *, quick: bool = False,
     timestamp: str | None = None, command: str | None = None,
 ) -> Path:
     """Write ``config.yaml``: the resolved config, then the run's metadata.
 
-    The resolved keys come first (``seed`` among them), then ``experiment``, ``timestamp``,
-    ``command`` and ``versions``; the file can be given back as ``--config`` to repeat the run.
+    The resolved keys come first (``seed`` among them), then ``experiment``, ``quick`` (whether
+    the run was asked at the experiment's quick size), ``timestamp``, ``command`` and
+    ``versions``; the file can be given back as ``--config`` to repeat the run.
 
     Returns
     -------
@@ -295,6 +307,7 @@ def write_config(
     data = to_plain_dict(config)
     data.update(
         experiment=experiment.id,
+        quick=bool(quick),
         timestamp=timestamp or datetime.now().isoformat(timespec="seconds"),
         command=command or _command_line(),
         versions=package_versions(),
@@ -347,8 +360,8 @@ def _package_versions() -> tuple[tuple[str, str], ...]:
 # --------------------------------------------------------------------------- internals
 
 
-def _fill(work: Path, *, experiment: Experiment, config: ExperimentConfig, timestamp: str,
-          command: str | None, failed: Path | None) -> None:
+def _fill(work: Path, *, experiment: Experiment, config: ExperimentConfig, quick: bool,
+          timestamp: str, command: str | None, failed: Path | None) -> None:
     """Run the experiment and write its run contract into ``work``.
 
     On an exception ``work`` gains ``error.txt``; with ``failed`` given, it is then moved there
@@ -356,10 +369,12 @@ def _fill(work: Path, *, experiment: Experiment, config: ExperimentConfig, times
     ``failed`` given propagates untouched, so that the partial folder is simply removed.
     """
     try:
-        write_config(work, experiment, config, timestamp=timestamp, command=command)
+        write_config(work, experiment, config, quick=quick, timestamp=timestamp,
+                     command=command)
         with one_blas_thread():
             result = experiment.run(config)
-        write_run_dir(work, experiment, config, result, timestamp=timestamp, command=command)
+        write_run_dir(work, experiment, config, result, quick=quick, timestamp=timestamp,
+                      command=command)
     except BaseException as exc:
         if failed is not None and not isinstance(exc, Exception):
             raise
@@ -444,48 +459,6 @@ def _quoted(path: str | Path, limit: int = 200) -> str:
     return repr(text)
 
 
-def _scalar(value: Any) -> Any:
-    """A numpy scalar as its Python value; anything else as it is."""
-    if type(value).__module__ == "numpy" and hasattr(value, "item") and getattr(
-        value, "ndim", 1
-    ) == 0:
-        return value.item()
-    return value
-
-
-def _plain_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
-    """The summary as a flat JSON-ready dict (numpy scalars converted, NaN/inf -> None)."""
-    if not isinstance(summary, Mapping):
-        raise TypeError(f"Result.summary must be a dict of scalars; got {type(summary).__name__}")
-    plain: dict[str, Any] = {}
-    for key, value in summary.items():
-        if not isinstance(key, str):
-            raise TypeError(f"Result.summary keys must be strings; got {key!r}")
-        value = _scalar(value)
-        if value is not None and not isinstance(value, bool | int | float | str):
-            raise TypeError(
-                f"Result.summary[{key!r}] must be a scalar (number, string, bool or None); got "
-                f"{type(value).__name__}: put series and tables in Result.metrics"
-            )
-        if isinstance(value, float) and not math.isfinite(value):
-            value = None
-        plain[key] = value
-    return plain
-
-
-def _metric_columns(rows: list[Mapping[str, Any]]) -> list[str]:
-    """Union of the rows' keys in first-seen order, with ``metric`` and ``value`` last."""
-    seen: dict[str, None] = {}
-    for i, row in enumerate(rows):
-        if not isinstance(row, Mapping) or "metric" not in row or "value" not in row:
-            raise ValueError(
-                f"Result.metrics[{i}] must be a mapping with 'metric' and 'value'; got {row!r}"
-            )
-        for key in row:
-            seen.setdefault(str(key), None)
-    return [c for c in seen if c not in ("metric", "value")] + ["metric", "value"]
-
-
 def _metrics_csv(rows: list[Mapping[str, Any]], columns: list[str]) -> str:
     """The long-format table as CSV text (missing cells and None empty, floats full precision)."""
     buffer = io.StringIO()
@@ -494,7 +467,7 @@ def _metrics_csv(rows: list[Mapping[str, Any]], columns: list[str]) -> str:
     for row in rows:
         cells = []
         for column in columns:
-            value = _scalar(row.get(column))
+            value = plain_scalar(row.get(column))
             cells.append("" if value is None else repr(value) if isinstance(value, float)
                          else value)
         writer.writerow(cells)

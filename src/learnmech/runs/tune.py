@@ -268,12 +268,12 @@ def plan_tune(
     for spec in specs:
         if any(s.partition("=")[0].strip() == spec.key for s in sets):
             raise TuneError(f"{spec.key!r} is both fixed (--set) and searched (--param)")
-    smoke_overrides = dict(experiment.smoke) if smoke else {}
+    quick_overrides = experiment.quick_overrides if smoke else {}
     for spec in specs:  # each corner of each parameter, the others at their first corner
         for value in spec.corners():
             setting = {s.key: s.corners()[0] for s in specs} | {spec.key: value}
             resolve_config(experiment_id, experiment.config_cls, file=config_file, sets=sets,
-                           seed=seed, overrides={**smoke_overrides, **setting})
+                           seed=seed, overrides={**quick_overrides, **setting})
     _check_metric(experiment, metric.strip(), specs, sets=sets, config_file=config_file,
                   seed=seed)
     if study is None:
@@ -348,7 +348,6 @@ def run_tune(plan: TunePlan, executor: Any = None, *, command: str = "") -> Tune
     own = executor is None
     if own:
         executor = LocalExecutor(min(plan.trials, default_workers()))
-    smoke = dict(plan.experiment.smoke) if plan.smoke else {}
     started = time.perf_counter()
     in_flight: dict[Any, Any] = {}
     asked, failed, problem = 0, [], None
@@ -361,8 +360,8 @@ def run_tune(plan: TunePlan, executor: Any = None, *, command: str = "") -> Tune
                     study.sampler = _sampler(plan.seed, trial.number)
                     params = {p.key: p.suggest(trial) for p in plan.params}
                     run_dir = plan.out / "trials" / f"trial-{trial.number:04d}"
-                    task = RunTask(plan.experiment, {**smoke, **params}, plan.sets,
-                                   plan.config_file, plan.seed, str(run_dir), command)
+                    task = RunTask(plan.experiment, params, plan.sets, plan.config_file,
+                                   plan.seed, str(run_dir), command, quick=plan.smoke)
                     in_flight[executor.submit(execute_run, task)] = (trial, run_dir)
                     asked += 1
                 handle, outcome = next(iter(executor.as_completed(list(in_flight))))

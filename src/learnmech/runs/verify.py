@@ -105,8 +105,10 @@ def verify(only: Sequence[str] | None = None, *, size: str = "quick",
             print(f"[verify] {entry_id} ({size}) ...", flush=True)
         start = time.perf_counter()
         try:
-            run_experiment(f"mechanics.{entry_id}", overrides={"size": size}, out=run_dir,
-                           command=f"learnmech run mechanics.{entry_id} --set size={size}")
+            quick = size == "quick"  # the entry's quick size is its scorecard size
+            run_experiment(f"mechanics.{entry_id}", overrides={"size": size}, quick=quick,
+                           out=run_dir, command=f"learnmech run mechanics.{entry_id} "
+                           + ("--quick" if quick else f"--set size={size}"))
             found = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
             score = Score(entry_id, entry.claim, found.get("agreement"), found["tolerance"],
                           found["verdict"], time.perf_counter() - start, run_dir,

@@ -167,13 +167,22 @@ def resolved_eigenvalues(lam: np.ndarray, mult: np.ndarray, k1: float) -> np.nda
     The quadrature error of N(d,l)·λ_l is about ε·√N(d,l)·k(1) (ε the float64 epsilon); a
     degree whose N·|λ| is below 10³ times that is dropped — rounding noise at high degrees
     (at d = 50 from l ≈ 19 on for a ReLU NTK), or an exact zero (e.g. odd degrees of an even
-    kernel). ``lam`` and ``mult`` have shape (m,); ``k1`` = k(1).
+    kernel). A kernel whose values are accurate to a relative δ (the tabulated activations'
+    stated bound, :data:`~learnmech.theory.kernels.table.TABLE_ERROR` = 1e-7) has eigenvalue
+    errors of at most N·|Δλ_l| ≤ δ·√N(d,l)·k(1) (Cauchy–Schwarz on the projection onto degree
+    l); a negative λ_l within that bound is such an error of a positive semi-definite kernel
+    and is set to 0 too. A larger negative λ_l is kept, for the caller to refuse the kernel.
+    ``lam`` and ``mult`` have shape (m,); ``k1`` = k(1).
     """
+    from learnmech.theory.kernels.table import TABLE_ERROR
+
     lam = check_array("lam", lam, ndim=(1,), shape_text="(m,)")
     mult = _check_groups("mult", mult, len(lam), like="lam")
     k1 = check_float("k1", k1)
-    noise_floor = 1e3 * np.finfo(float).eps * np.sqrt(mult) * abs(k1)
-    return np.where(mult * np.abs(lam) >= noise_floor, lam, 0.0)
+    root = np.sqrt(mult) * abs(k1)
+    rounding = mult * np.abs(lam) < 1e3 * np.finfo(float).eps * root
+    kernel_error = (lam < 0) & (mult * np.abs(lam) <= TABLE_ERROR * root)
+    return np.where(rounding | kernel_error, 0.0, lam)
 
 
 def solve_kappa(lam, mult, n, delta) -> np.ndarray:

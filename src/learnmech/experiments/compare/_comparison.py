@@ -102,7 +102,7 @@ def _figure(name: str, phenomenon: Phenomenon, runs: Mapping[str, LensRun]):
 
     panels = list(phenomenon.series)
     with style():
-        figure = new_figure((4.2 * len(panels), 3.2))
+        figure = new_figure((4.2 * len(panels), 3.9))
         axes = np.atleast_1d(figure.subplots(1, len(panels), sharex=True))
         for ax, lens in zip(axes, panels, strict=True):
             drawn = curves(runs[lens], phenomenon.series[lens]) if lens in runs else []
@@ -121,5 +121,5 @@ def _figure(name: str, phenomenon: Phenomenon, runs: Mapping[str, LensRun]):
             ax.set_xscale("log")
             ax.set_xlabel("fraction of training (step / last step)")
             ax.set_ylabel("value (see legend)")
-            place_legend(figure, ax, where="right")
+            place_legend(figure, ax, where="under")
     return figure

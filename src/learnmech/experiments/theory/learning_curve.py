@@ -101,6 +101,10 @@ class Config(ExperimentConfig):
         return self
 
 
+#: Each prediction's name in a figure legend.
+PREDICTION_NAMES = {"eigenlearning": "eigenlearning",
+                    "ek": "equivalent kernel (leading order)",
+                    "ek+1/n": "equivalent kernel + 1/n correction"}
 #: reported name -> (learning_curve method, uses the renormalised kernel)
 METHODS = {"eigenlearning": ("eigenlearning", False), "ek": ("ek", True),
            "ek+1/n": ("renormalized", True)}
@@ -319,8 +323,8 @@ def _curve_figure(config, curve_n, curves, sizes, mean, stderr):
         ax = fig.subplots()
         for i, (name, curve) in enumerate(curves.items()):
             sty = series_style(i)
-            ax.plot(curve_n, curve, label=f"prediction: {name}", lw=1.6, color=sty["color"],
-                    ls=sty["linestyle"])
+            ax.plot(curve_n, curve, label=PREDICTION_NAMES.get(name, name), lw=1.6,
+                    color=sty["color"], ls=sty["linestyle"])
         ax.errorbar(sizes, mean, yerr=clipped_error_bars(mean, 2 * stderr, (0.0, None)),
                     fmt="o", color="black", ms=4, capsize=2,
                     label=f"GP regression ({config.gp.seeds} seeds, ±2 SE)")
@@ -342,7 +346,8 @@ def _error_figure(sizes, mean, stderr, predicted_at):
         fig = new_figure((4.8, 3.4))
         ax = fig.subplots()
         for i, (name, curve) in enumerate(predicted_at.items()):
-            ax.plot(sizes, 100 * (curve - mean) / mean, label=name, **series_style(i))
+            ax.plot(sizes, 100 * (curve - mean) / mean, label=PREDICTION_NAMES.get(name, name),
+                    **series_style(i))
         ax.fill_between(sizes, -200 * stderr / mean, 200 * stderr / mean, color="0.85",
                         label="±2 SE of the measurement")
         ax.axhline(0, color="black", lw=0.8)

@@ -52,23 +52,13 @@ def _rescaled(model, c: float):
 
 
 def _block_tops(model, X, y):
-    """(top eigenvalue of H₁₁, of H₂₂): Lanczos on each block's Hessian–vector product."""
-    import torch
+    """(top eigenvalue of H₁₁, of H₂₂): Lanczos on each layer's Hessian block (W and b)."""
+    from learnmech.probes.curvature import top_hessian_eigenvalues
 
-    from learnmech.probes.curvature import hvp_fn, lanczos
-
-    found = hvp_fn(model, "ce", X, y)
-    hvp, dim = found if isinstance(found, tuple) else (found, found.dim)
-    sizes = [p.numel() for p in model.parameters()]
-    first = sum(sizes[:2])  # W₁ and b₁ come first in named_parameters()
-    tops = []
-    for lo, hi in ((0, first), (first, dim)):
-        def block(v, lo=lo, hi=hi):
-            full = torch.zeros(dim, dtype=torch.float64)
-            full[lo:hi] = torch.as_tensor(v)
-            return hvp(full.to(torch.float32)).detach().double()[lo:hi].numpy()
-        tops.append(float(lanczos(block, hi - lo, k=1, iters=40, tol=1e-4).eigenvalues[0]))
-    return tops
+    names = [name for name, _ in model.named_parameters()]  # W₁, b₁, W₂, b₂ in order
+    return [float(top_hessian_eigenvalues(model, X, y, k=1, iters=40, tol=1e-4,
+                                          params=block)[0])
+            for block in (names[:2], names[2:])]
 
 
 def run_reparametrisation(config: ReparametrisationConfig) -> Result:

@@ -66,8 +66,8 @@ def execute_run(task: RunTask) -> RunOutcome:
     partial = final.with_name(f".{final.name}.partial-{uuid.uuid4().hex[:12]}")
     started = time.perf_counter()
     try:
-        run_experiment(task.experiment.id, overrides=task.overrides, sets=task.sets,
-                       config_file=task.config_file, seed=task.seed, out=partial,
+        run_experiment(task.experiment.id, overrides=task.overrides, quick=task.quick,
+                       sets=task.sets, config_file=task.config_file, seed=task.seed, out=partial,
                        command=task.command or None)
     except Exception as exc:
         failed = final.with_name(final.name + ".failed")

@@ -110,7 +110,7 @@ def _write_figures(plan: SweepPlan, rows: list[dict[str, Any]]) -> None:
                 h_row.append(half)
             means.append(m_row)
             halves.append(h_row)
-            labels.append(", ".join(f"{k}={value_text(v)}" for k, v in part.items())
+            labels.append(", ".join(f"{words(k)} = {value_text(v)}" for k, v in part.items())
                           or plan.experiment.id)
         figure = sweep_interval_plot(
             x_values if numeric_x else None, means, halves, labels=labels,

@@ -117,7 +117,7 @@ class RunTask:
         Pickled by reference to its module (the worker imports that module), so experiments
         defined outside the registry's module list (tests, benchmarks) run on workers too.
     overrides : dict[str, Any]
-        Dotted key -> Python value (smoke overrides, then the setting).
+        Dotted key -> Python value: the setting.
     sets : tuple[str, ...]
         Fixed ``key=value`` strings (``--set``), applied after ``overrides``.
     config_file : str or None
@@ -128,6 +128,8 @@ class RunTask:
         The final run directory.
     command : str
         Recorded in the run's config.yaml.
+    quick : bool
+        Run at the experiment's quick size (its quick overrides come before ``overrides``).
     """
 
     experiment: Experiment
@@ -137,6 +139,7 @@ class RunTask:
     seed: int
     out: str
     command: str = ""
+    quick: bool = False
 
 
 @dataclass(frozen=True)
@@ -153,7 +156,8 @@ class SweepPlan:
     sets : tuple[str, ...]
         Fixed ``--set`` values.
     smoke : bool
-        Whether the experiment's smoke overrides are applied (before the setting).
+        Whether the runs are at the experiment's quick size (its quick overrides before the
+        setting); ``"smoke"`` in sweep.json, the older name.
     config_file : str or None
     out : Path
         The sweep directory.
@@ -179,15 +183,15 @@ class SweepPlan:
                 for setting in self.settings() for seed in self.seeds]
 
     def overrides(self, setting: Mapping[str, Any]) -> dict[str, Any]:
-        """The dotted-key overrides of a run: the smoke overrides (when ``smoke``), then the
+        """The dotted-key overrides of a run: the quick overrides (when ``smoke``), then the
         setting."""
-        smoke = dict(self.experiment.smoke) if self.smoke else {}
-        return {**smoke, **setting}
+        quick = self.experiment.quick_overrides if self.smoke else {}
+        return {**quick, **setting}
 
     def tasks(self, command: str = "") -> list[RunTask]:
         """One :class:`RunTask` per run."""
-        return [RunTask(self.experiment, self.overrides(setting), self.sets, self.config_file,
-                        seed, str(self.out / "runs" / name), command)
+        return [RunTask(self.experiment, dict(setting), self.sets, self.config_file,
+                        seed, str(self.out / "runs" / name), command, quick=self.smoke)
                 for setting, seed, name in self.runs()]
 
     def manifest(self) -> dict[str, Any]:
@@ -229,7 +233,7 @@ def plan_sweep(
     sets : iterable of str
         Fixed ``key=value`` overrides for every run; a key may not be both set and swept.
     smoke : bool
-        Apply the experiment's smoke overrides (tiny sizes) before the setting.
+        Run at the experiment's quick size (its quick overrides before the setting).
     config_file : str or Path, optional
         A YAML config for every run.
     out : str or Path, optional
