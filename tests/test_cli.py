@@ -224,6 +224,11 @@ def test_run_quick_applies_the_quick_overrides_and_the_report_says_so(dummy, tmp
     assert invoke("run", DUMMY_ID, "--quick", "--set", "steps=3",
                   "--out", str(tmp_path / "q")).exit_code == 0  # --set comes after --quick
     assert yaml.safe_load((tmp_path / "q" / "config.yaml").read_text())["steps"] == 3
+    again = tmp_path / "again"  # repeated from the quick run's config.yaml: quick too
+    assert invoke("run", DUMMY_ID, "--config", str(quick / "config.yaml"),
+                  "--out", str(again)).exit_code == 0
+    assert yaml.safe_load((again / "config.yaml").read_text())["quick"] is True
+    assert 'class="banner quick"' in (again / "report.html").read_text()
 
 
 def test_sweep_and_tune_take_quick_and_their_pages_say_so(dummy, tmp_path):

@@ -259,6 +259,11 @@ def test_sweep_refuses_a_bad_grid_before_any_run(tmp_path):
         lm.sweep(sweep_toy.TOY_ID, grid={"x": [0.0]}, seeds="3-1", out=tmp_path / "s")
     with pytest.raises(InputError, match="x"):
         lm.sweep(sweep_toy.TOY_ID, grid={"x": [99.0]}, out=tmp_path / "s")
+    with pytest.raises(InputError, match="list of integers"):  # not a TypeError
+        lm.sweep(sweep_toy.TOY_ID, grid={"x": [0.0]}, seeds=2, out=tmp_path / "s")
+    for values in (0.5, []):
+        with pytest.raises(InputError, match=r"grid\['x'\] must be a non-empty list"):
+            lm.sweep(sweep_toy.TOY_ID, grid={"x": values}, out=tmp_path / "s")
     assert not (tmp_path / "s").exists()
 
 

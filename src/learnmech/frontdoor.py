@@ -196,5 +196,6 @@ def _set_text(key: str, value: Any) -> str:
 def _call_text(name: str, experiment: str, **arguments: Any) -> str:
     """The call as text, recorded as the command in config.yaml (``lm.run('x', seed=3)``)."""
     shown = [repr(experiment)] + [f"{k}={v!r}" for k, v in arguments.items()
-                                  if not (v is None or v is False or v == ())]
+                                  if not (v is None or v is False
+                                          or (isinstance(v, tuple) and not v))]
     return f"lm.{name}({', '.join(shown)})"

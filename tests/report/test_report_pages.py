@@ -95,6 +95,16 @@ def test_report_command_writes_the_page_and_refuses_bad_dirs(dirs, tmp_path):
     assert result.exit_code == 2
     line, = result.stderr.strip().splitlines()
     assert line.startswith("error: ") and "not a run, sweep or tune directory" in line
+    result = runner.invoke(app, ["report", str(dirs["run"]), "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "is a directory" in result.stderr  # --out a folder
+    import shutil
+
+    damaged = tmp_path / "damaged"
+    shutil.copytree(dirs["run"], damaged)
+    (damaged / "summary.json").write_text("{not json")
+    result = runner.invoke(app, ["report", str(damaged)])
+    line, = result.stderr.strip().splitlines()
+    assert result.exit_code == 2 and "its files cannot be read (JSONDecodeError" in line
 
 
 def test_the_index_page_renders_in_headless_chromium(dirs, tmp_path):

@@ -34,6 +34,10 @@ def test_kernel_spectrum_matches_the_gram_matrix():
     assert s["gram_max_rel_err"] < 0.05
     assert s["eigenvalues_decrease_with_degree"]
     assert s["half_learned_over_cumulative_min"] > 0.5  # a theorem of the κ equation
+    swapped = _run("theory.kernel-spectrum", d=6, lmax=5, gram_n=600, gram_degrees=2,
+                   **{"sweep.depths": [4, 2], "sweep.activations": ["erf", "relu"]}).summary
+    # the minimum over every kernel of the sweep, whatever their order
+    assert swapped["half_learned_over_cumulative_min"] == s["half_learned_over_cumulative_min"]
 
 
 def test_real_data_curve_reports_both_estimates():
@@ -78,3 +82,13 @@ def test_learning_curve_verdict_weighs_the_standard_error():
     off = _learning_curve_verdicts(0.20, 0.01)
     assert off["eigenlearning_verdict"] == "fails" and off["ek_verdict"] == "fails"
     assert _learning_curve_verdicts(0.07, 0.006)["ek_correction_verdict"] == "fails"
+
+
+def test_networks_approach_the_kernel_only_beyond_two_standard_errors():
+    from learnmech.experiments.theory.learning_curve import _approach_verdict
+
+    assert _approach_verdict(0.49, 0.16, 3) == "holds"  # the documented lazy run
+    assert _approach_verdict(0.007, float("nan"), 3) == "inconclusive"  # one seed: no SE
+    assert _approach_verdict(0.1, 0.1, 3) == "inconclusive"
+    assert _approach_verdict(-0.47, 0.04, 3) == "fails"  # the gap grows: the negative control
+    assert _approach_verdict(0.5, 0.01, 1) == "fails"  # one width: nothing to approach

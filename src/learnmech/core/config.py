@@ -55,6 +55,7 @@ __all__ = [
     "Section",
     "config_keys",
     "load_yaml",
+    "recorded_quick",
     "resolve_config",
     "to_plain_dict",
 ]
@@ -235,6 +236,12 @@ def resolve_config(
         return config_cls.model_validate(raw)
     except ValidationError as exc:
         raise _from_validation_error(experiment_id, config_cls, raw, exc) from None
+
+
+def recorded_quick(experiment_id: str, file: str | Path | None) -> bool:
+    """Whether a config file records ``quick: true`` (a quick run's config.yaml): a run
+    repeated from it is at the quick size too. False without a file."""
+    return file is not None and bool(_read_file(experiment_id, Path(file)).get("quick"))
 
 
 def to_plain_dict(config: Section) -> dict[str, Any]:

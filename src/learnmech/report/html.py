@@ -197,7 +197,8 @@ def build_report(dirs: list[str | Path], out: str | Path | None = None) -> Path:
     Raises
     ------
     ReportError
-        No directory, or one that is none of the three kinds.
+        No directory, one that is none of the three kinds or whose files are damaged, or an
+        ``out`` that is a directory.
     """
     import os
     from datetime import datetime
@@ -211,10 +212,13 @@ def build_report(dirs: list[str | Path], out: str | Path | None = None) -> Path:
             out = paths[0] / "report.html"
         else:
             out = Path(os.path.commonpath([p.resolve() for p in paths])) / "index.html"
+    if Path(out).is_dir():
+        raise ReportError(f"--out {str(out)!r} is a directory; give the HTML file to write "
+                          "(e.g. report.html inside it)")
     builders = {"run": _run_item, "sweep": _sweep_item, "tune": _tune_item}
     items = []
     for i, (path, kind) in enumerate(zip(paths, kinds, strict=True)):
-        item = builders[kind](path)
+        item = _read_item(builders[kind], path, kind)
         item.update(kind=kind, anchor=f"item-{i + 1}", name=path.name)
         items.append(item)
     title = items[0]["experiment"] if len(items) == 1 else f"{len(items)} results"
@@ -223,6 +227,18 @@ def build_report(dirs: list[str | Path], out: str | Path | None = None) -> Path:
     out = Path(out)
     atomic_write_text(out, html)
     return out
+
+
+def _read_item(builder, path: Path, kind: str) -> dict[str, Any]:
+    """The template data of one directory; a ReportError naming it when its files are damaged
+    (ill-formed JSON, YAML or CSV, a missing or unreadable file)."""
+    import yaml
+
+    try:
+        return builder(path)
+    except (OSError, ValueError, KeyError, TypeError, yaml.YAMLError) as exc:
+        raise ReportError(f"{str(path)!r} looks like a {kind} directory but its files cannot be "
+                          f"read ({type(exc).__name__}: {str(exc)[:200]})") from None
 
 
 @functools.lru_cache(maxsize=1)

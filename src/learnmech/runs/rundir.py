@@ -44,7 +44,12 @@ from pathlib import Path
 from typing import Any
 
 from learnmech.core.atomic import atomic_dir, atomic_path, atomic_write_text, is_partial
-from learnmech.core.config import ExperimentConfig, resolve_config, to_plain_dict
+from learnmech.core.config import (
+    ExperimentConfig,
+    recorded_quick,
+    resolve_config,
+    to_plain_dict,
+)
 from learnmech.core.errors import InputError
 from learnmech.core.registry import Experiment, get
 from learnmech.core.result import (
@@ -95,7 +100,8 @@ def run_experiment(
     quick : bool
         Run at the experiment's quick size: its quick overrides
         (:attr:`~learnmech.core.registry.Experiment.quick_overrides`) come before ``overrides``,
-        and config.yaml records ``quick: true``.
+        and config.yaml records ``quick: true`` (as it does for a run repeated from a quick
+        run's config.yaml, :func:`~learnmech.core.config.recorded_quick`).
     out : str or Path, optional
         The run directory; it must not exist or be empty (see :func:`check_out`). Default
         ``<runs_root>/<experiment>-<YYYYmmdd-HHMMSS>`` (with ``-2``, ``-3``, ... if taken).
@@ -127,6 +133,7 @@ def run_experiment(
         experiment_id, experiment.config_cls, file=config_file, sets=sets, seed=seed,
         overrides=overrides,
     )
+    quick = quick or recorded_quick(experiment_id, config_file)
     started = datetime.now()
     if out is None:
         out = default_run_dir(experiment_id, root=runs_root, when=started)

@@ -284,9 +284,36 @@ def _network_summary(config: Config, trained: list[dict]) -> dict:
                 relative_error(net, kern).max())
         first, last = (summary[f"max_rel_gap_network_vs_kernel_w{w}{tag}"]
                        for w in (min(widths), max(widths)))
-        summary[f"networks{tag}_approach_kernel_verdict"] = (
-            "holds" if len(widths) > 1 and last < first else "fails")
+        spread = float(np.hypot(*(_gap_stderr(trained, scale, w)
+                                  for w in (min(widths), max(widths)))))
+        summary[f"networks{tag}_approach_gap_fall"] = first - last
+        summary[f"networks{tag}_approach_gap_fall_stderr"] = spread
+        summary[f"networks{tag}_approach_kernel_verdict"] = _approach_verdict(
+            first - last, spread, len(widths))
     return summary
+
+
+def _gap_stderr(trained: list[dict], scale: float, width: int) -> float:
+    """Standard error over seeds of one seed's largest relative gap |net − kern| / kern (the
+    largest over n); NaN with a single seed."""
+    import numpy as np
+
+    per_seed: dict[int, float] = {}
+    for r in trained:
+        if r["scale"] == scale and r["width"] == width:
+            gap = float(relative_error(r["network_mse"], r["kernel_mse"]))
+            per_seed[r["seed"]] = max(per_seed.get(r["seed"], 0.0), gap)
+    gaps = np.array(list(per_seed.values()))
+    return float(gaps.std(ddof=1) / np.sqrt(len(gaps))) if len(gaps) > 1 else float("nan")
+
+
+def _approach_verdict(fall: float, stderr: float, widths: int) -> str:
+    """Whether the gap to the kernel falls from the narrowest to the widest net: ``holds`` when
+    it falls by more than 2 standard errors, ``fails`` when it does not fall at all (or there
+    is one width), ``inconclusive`` in between (or with one seed: no standard error)."""
+    if widths < 2 or fall <= 0:
+        return "fails"
+    return "holds" if fall > 2 * stderr else "inconclusive"
 
 
 def _rows(sizes, mean, stderr, per_seed, predicted_at, trained) -> list[dict]:

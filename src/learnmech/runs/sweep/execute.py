@@ -184,7 +184,7 @@ def _prepare_dir(plan: SweepPlan, command: str = "") -> None:
         if any(old.get(k) != manifest[k] for k in fixed):
             raise SweepError(
                 f"{str(plan.out)!r} holds a sweep of {old.get('experiment')!r} with other fixed "
-                "settings (--set, --smoke, --config); choose another --out"
+                "settings (--set, --quick, --config); choose another --out"
             )
     elif plan.out.exists() and any(p.name != ".sweep.lock" for p in plan.out.iterdir()):
         raise SweepError(f"--out {str(plan.out)!r} exists and is not a sweep directory; "

@@ -83,7 +83,11 @@ def parse_seeds(text: str | Sequence[int]) -> tuple[int, ...]:
         Malformed text, a negative seed, a reversed range, a repeated seed, or none at all.
     """
     if not isinstance(text, str):
-        seeds = list(text)
+        if not isinstance(text, Iterable):
+            raise SweepError(f"--seeds (seeds) must be a text like 0-9, 0,3,7 or 0-4,10, or a "
+                             f"list of integers >= 0; got {text!r}")
+        seeds = [int(s) if type(s).__module__ == "numpy" and hasattr(s, "item") else s
+                 for s in text]
     else:
         seeds = []
         for part in text.split(","):
@@ -102,6 +106,19 @@ def parse_seeds(text: str | Sequence[int]) -> tuple[int, ...]:
     if len(set(seeds)) != len(seeds):
         raise SweepError(f"--seeds: a seed is repeated in {text!r}")
     return tuple(seeds)
+
+
+def _grid_mapping(grid: Mapping[str, Any]) -> dict[str, tuple[Any, ...]]:
+    """``{key: [v1, v2, ...]}`` as the plan holds it; a SweepError for a key whose values are
+    not a non-empty list (``{"kernel.depth": 3}`` or ``[]``)."""
+    parsed = {}
+    for key, values in grid.items():
+        if isinstance(values, str | bytes) or not isinstance(values, Iterable) or not (
+                values := tuple(values)):
+            raise SweepError(f"grid[{str(key)!r}] must be a non-empty list of values; got "
+                             f"{values!r}")
+        parsed[str(key)] = values
+    return parsed
 
 
 # --------------------------------------------------------------------------- the plan
@@ -246,8 +263,7 @@ def plan_sweep(
         Bad input; nothing has been created.
     """
     experiment = get(experiment_id)
-    parsed = parse_grid(grid) if not isinstance(grid, Mapping) else {
-        str(k): tuple(v) for k, v in grid.items()}
+    parsed = parse_grid(grid) if not isinstance(grid, Mapping) else _grid_mapping(grid)
     seed_list = parse_seeds(seeds)
     _check_size(parsed, seed_list)
     sets = tuple(sets)
