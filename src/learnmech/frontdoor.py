@@ -6,7 +6,7 @@
     result.summary, result.metrics, result.verdicts, result.figures
     saved = lm.run("theory.kernel-spectrum", seed=3, out="runs/ks")  # the usual run directory
     lm.load("runs/ks").summary == saved.summary
-    table = lm.sweep("theory.kernel-spectrum", grid={"kernel.depth": [2, 4]}, seeds=[0, 1],
+    table = lm.sweep("theory.kernel-spectrum", grid={"d": [5, 10]}, seeds=[0, 1],
                      quick=True).table
 
 A run gives the same numbers as ``learnmech run`` with the same config and seed: the config is
