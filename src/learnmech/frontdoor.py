@@ -79,11 +79,10 @@ def run(experiment: str, seed: int | None = None, *, quick: bool = False,
         call = _call_text("run", experiment, seed=seed, quick=quick, config_file=config_file,
                           **overrides)
         run_dir = run_experiment(experiment, config_file=config_file, seed=seed, out=out,
-                                 overrides=_overrides({}, overrides), quick=quick, command=call)
+                                 overrides=_overrides(overrides), quick=quick, command=call)
         return RunResult.load(run_dir)
     config = resolve_config(experiment, found.config_cls, file=config_file, seed=seed,
-                            overrides=_overrides(found.quick_overrides if quick else {},
-                                                 overrides))
+                            overrides=found.sized(_overrides(overrides), quick=quick))
     with one_blas_thread():
         result = found.run(config)
     return RunResult.from_result(found.id, config, result, quick=quick)
@@ -152,7 +151,7 @@ def sweep(experiment: str, grid: Mapping[str, Sequence[Any]] | Iterable[str] | N
     from learnmech.runs.executors import make_executor
     from learnmech.runs.sweep import plan_sweep, run_sweep
 
-    sets = [_set_text(key, value) for key, value in _overrides({}, fixed or {}).items()]
+    sets = [_set_text(key, value) for key, value in _overrides(fixed or {}).items()]
     temporary = None if out is not None else Path(tempfile.mkdtemp(prefix="learnmech-sweep-"))
     try:
         plan = plan_sweep(experiment, grid=grid or (), seeds=seeds, sets=sets, smoke=quick,
@@ -176,12 +175,9 @@ def sweep(experiment: str, grid: Mapping[str, Sequence[Any]] | Iterable[str] | N
 # --------------------------------------------------------------------------- internals
 
 
-def _overrides(base: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
-    """``base``, then ``given`` with ``__`` read as the dot of a dotted key."""
-    merged = dict(base)
-    for key, value in given.items():
-        merged[key.replace("__", ".")] = value
-    return merged
+def _overrides(given: Mapping[str, Any]) -> dict[str, Any]:
+    """Keyword overrides as dotted keys (``__`` read as the dot)."""
+    return {key.replace("__", "."): value for key, value in given.items()}
 
 
 def _set_text(key: str, value: Any) -> str:

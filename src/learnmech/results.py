@@ -184,7 +184,7 @@ class RunResult:
         import pandas as pd
         import yaml
 
-        from learnmech.core.config import RESERVED_KEYS
+        from learnmech.core.config import split_metadata
         from learnmech.report.experiment_facts import run_is_quick
         from learnmech.runs.sweep import is_finished
 
@@ -192,8 +192,8 @@ class RunResult:
         if not is_finished(run_dir) or not (run_dir / "config.yaml").is_file():
             raise LoadError(f"run_dir {str(run_dir)!r} must be a finished run directory "
                             "(config.yaml, summary.json, metrics.csv, report.html)")
-        config = yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8"))
-        meta = {key: config.pop(key, None) for key in RESERVED_KEYS}
+        config, meta = split_metadata(
+            yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8")) or {})
         summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
         metrics_path = run_dir / "metrics.csv"
         metrics = (pd.read_csv(metrics_path) if metrics_path.is_file()

@@ -57,6 +57,7 @@ __all__ = [
     "load_yaml",
     "recorded_quick",
     "resolve_config",
+    "split_metadata",
     "to_plain_dict",
 ]
 
@@ -242,6 +243,13 @@ def recorded_quick(experiment_id: str, file: str | Path | None) -> bool:
     """Whether a config file records ``quick: true`` (a quick run's config.yaml): a run
     repeated from it is at the quick size too. False without a file."""
     return file is not None and bool(_read_file(experiment_id, Path(file)).get("quick"))
+
+
+def split_metadata(recorded: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A run's config.yaml content as (config keys, metadata): the metadata holds every key of
+    :data:`RESERVED_KEYS` (None when absent); ``recorded`` itself is left as it is."""
+    config = {k: v for k, v in recorded.items() if k not in RESERVED_KEYS}
+    return config, {k: recorded.get(k) for k in RESERVED_KEYS}
 
 
 def to_plain_dict(config: Section) -> dict[str, Any]:

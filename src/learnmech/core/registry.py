@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -82,6 +82,11 @@ class Experiment:
     def quick_overrides(self) -> dict[str, Any]:
         """The dotted-key overrides of the quick size: ``quick`` when given, else ``smoke``."""
         return dict(self.smoke if self.quick is None else self.quick)
+
+    def sized(self, overrides: Mapping[str, Any] | None, *, quick: bool) -> dict[str, Any]:
+        """A run's dotted-key overrides: the quick overrides first when ``quick``, then
+        ``overrides`` (which win)."""
+        return {**(self.quick_overrides if quick else {}), **(overrides or {})}
 
 
 class UnknownExperimentError(InputError):

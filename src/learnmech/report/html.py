@@ -257,11 +257,9 @@ def _read_config(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """(config keys, run metadata) of a run's config.yaml."""
     import yaml
 
-    from learnmech.core.config import RESERVED_KEYS
+    from learnmech.core.config import split_metadata
 
-    config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    meta = {k: config.pop(k, None) for k in RESERVED_KEYS}
-    return config, meta
+    return split_metadata(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
 
 
 def _run_item(run_dir: Path) -> dict[str, Any]:

@@ -127,11 +127,9 @@ def run_experiment(
         An interrupt: nothing is left (the partial folder is removed).
     """
     experiment = get(experiment_id)
-    if quick:
-        overrides = {**experiment.quick_overrides, **(overrides or {})}
     config = resolve_config(
         experiment_id, experiment.config_cls, file=config_file, sets=sets, seed=seed,
-        overrides=overrides,
+        overrides=experiment.sized(overrides, quick=quick),
     )
     quick = quick or recorded_quick(experiment_id, config_file)
     started = datetime.now()

@@ -268,12 +268,11 @@ def plan_tune(
     for spec in specs:
         if any(s.partition("=")[0].strip() == spec.key for s in sets):
             raise TuneError(f"{spec.key!r} is both fixed (--set) and searched (--param)")
-    quick_overrides = experiment.quick_overrides if smoke else {}
     for spec in specs:  # each corner of each parameter, the others at their first corner
         for value in spec.corners():
             setting = {s.key: s.corners()[0] for s in specs} | {spec.key: value}
             resolve_config(experiment_id, experiment.config_cls, file=config_file, sets=sets,
-                           seed=seed, overrides={**quick_overrides, **setting})
+                           seed=seed, overrides=experiment.sized(setting, quick=smoke))
     _check_metric(experiment, metric.strip(), specs, sets=sets, config_file=config_file,
                   seed=seed)
     if study is None:

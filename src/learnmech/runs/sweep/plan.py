@@ -21,6 +21,7 @@ from typing import Any
 from learnmech.core.config import load_yaml, resolve_config
 from learnmech.core.errors import InputError
 from learnmech.core.registry import Experiment, get
+from learnmech.core.result import plain_scalar
 from learnmech.runs.rundir import check_out
 
 __all__ = ["RunTask", "SweepError", "SweepPlan", "is_finished", "parse_grid", "parse_seeds",
@@ -86,8 +87,7 @@ def parse_seeds(text: str | Sequence[int]) -> tuple[int, ...]:
         if not isinstance(text, Iterable):
             raise SweepError(f"--seeds (seeds) must be a text like 0-9, 0,3,7 or 0-4,10, or a "
                              f"list of integers >= 0; got {text!r}")
-        seeds = [int(s) if type(s).__module__ == "numpy" and hasattr(s, "item") else s
-                 for s in text]
+        seeds = [plain_scalar(s) for s in text]
     else:
         seeds = []
         for part in text.split(","):
@@ -113,11 +113,12 @@ def _grid_mapping(grid: Mapping[str, Any]) -> dict[str, tuple[Any, ...]]:
     not a non-empty list (``{"kernel.depth": 3}`` or ``[]``)."""
     parsed = {}
     for key, values in grid.items():
-        if isinstance(values, str | bytes) or not isinstance(values, Iterable) or not (
-                values := tuple(values)):
+        listed = (tuple(values) if isinstance(values, Iterable)
+                  and not isinstance(values, str | bytes) else ())
+        if not listed:
             raise SweepError(f"grid[{str(key)!r}] must be a non-empty list of values; got "
                              f"{values!r}")
-        parsed[str(key)] = values
+        parsed[str(key)] = listed
     return parsed
 
 
@@ -202,8 +203,7 @@ class SweepPlan:
     def overrides(self, setting: Mapping[str, Any]) -> dict[str, Any]:
         """The dotted-key overrides of a run: the quick overrides (when ``smoke``), then the
         setting."""
-        quick = self.experiment.quick_overrides if self.smoke else {}
-        return {**quick, **setting}
+        return self.experiment.sized(setting, quick=self.smoke)
 
     def tasks(self, command: str = "") -> list[RunTask]:
         """One :class:`RunTask` per run."""
